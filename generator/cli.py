@@ -1,0 +1,157 @@
+"""The ``playbook`` command line: a thin face over load → model → check.
+
+Exit codes: 0 clean (or findings below ``--fail-on``), 1 findings at or above ``--fail-on``,
+2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .check import run_check
+from .config import CONFIG_NAME, ConfigError, find_config, load_config
+from .findings import Severity
+from .output import text_lines, to_json
+from .playbook import DEFINITIONS_DIR, PERSONA_DIR
+from .rules import AREA_TITLES, AREAS, RULES, by_name_or_code
+
+
+class UsageFailure(click.ClickException):
+    exit_code = 2
+
+
+def locate_playbook(path: str | None) -> tuple[Path, Path | None, str | None]:
+    """(playbook root, config file or None, the part of the playbook to report on or None)."""
+    target = Path(path or ".")
+    if not target.exists():
+        raise UsageFailure(f"{target}: no such file or folder.")
+    target = target.resolve()
+    config = find_config(target)
+    if config is not None:
+        root = config.parent
+    else:
+        root = target if target.is_dir() else target.parent
+    if not any((root / d).is_dir() for d in (PERSONA_DIR, DEFINITIONS_DIR)):
+        raise UsageFailure(f"No playbook found in {root}: expected a {PERSONA_DIR}/ or "
+                           f"{DEFINITIONS_DIR}/ folder, or a {CONFIG_NAME} above it.")
+    scope = None
+    if target != root:
+        try:
+            scope = target.relative_to(root).as_posix()
+        except ValueError:
+            scope = None
+    return root, config, scope
+
+
+def _config(config_file: Path | None):
+    try:
+        return load_config(config_file)
+    except ConfigError as exc:
+        raise UsageFailure(f"Configuration error: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="playbook")
+def main():
+    """Keep the sales & marketing playbook as YAML, check it, and publish it."""
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to show findings.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding reaches this severity.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=f"Use this configuration instead of the nearest {CONFIG_NAME}.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check review dates as of this day (YYYY-MM-DD) instead of today.")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
+def check(path, fmt, fail_on, config_file, today, color):
+    """Check the playbook in PATH (default: the current folder) for inconsistencies.
+
+    \b
+    Example:
+      playbook check
+      playbook check personas/ --format json
+    """
+    root, found, scope = locate_playbook(path)
+    cfg = _config(config_file or found)
+    result = run_check(root, cfg, today.date() if today else None)
+    if scope:
+        result.findings = [f for f in result.findings
+                           if f.location.path == scope or f.location.path.startswith(scope.rstrip("/") + "/")]
+        result.counts = {"error": 0, "warning": 0}
+        for f in result.findings:
+            result.counts[f.severity.label] += 1
+    if fmt == "json":
+        click.echo(to_json(result))
+    else:
+        colour = sys.stdout.isatty() if color is None else color
+        for line in text_lines(result, colour):
+            click.echo(line, color=colour)
+    threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}[fail_on]
+    if threshold is not None and result.findings and result.worst() >= threshold:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(fmt):
+    """List every rule: code, name, default severity and what it flags."""
+    if fmt == "json":
+        import json
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.label,
+                                "area": r.area, "summary": r.summary} for r in RULES.values()], indent=2))
+        return
+    for area in AREAS:
+        members = [r for r in RULES.values() if r.area == area]
+        if not members:
+            continue
+        click.echo(AREA_TITLES[area])
+        for r in members:
+            click.echo(f"  {r.code}  {r.name:<32} {r.severity.label:<8} {r.summary}")
+        click.echo("")
+
+
+@main.command()
+@click.argument("code")
+def rule(code):
+    """Explain one rule (by code or name) with its failing and passing example."""
+    r = by_name_or_code(code)
+    if r is None:
+        raise UsageFailure(f'"{code}" is not a rule; "playbook rules" lists them all.')
+    click.echo(f"{r.code} {r.name} ({r.severity.label} by default)")
+    click.echo("")
+    click.echo(r.summary)
+    click.echo("")
+    click.echo(r.explanation)
+    for title, example in (("Fails:", r.fail), ("Passes:", r.ok)):
+        if example:
+            click.echo("")
+            click.echo(title)
+            for line in example.splitlines():
+                click.echo("    " + line)
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def schema(folder):
+    """Write a JSON Schema per playbook file kind into FOLDER (default: ./schemas).
+
+    Editors that speak the YAML language server validate and autocomplete a file whose first
+    line is "# yaml-language-server: $schema=../schemas/<kind>.schema.json".
+    """
+    from .schema import write_schemas
+    folder = folder or Path("schemas")
+    for path in write_schemas(folder):
+        click.echo(str(path))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,142 @@
+"""The playbook's configuration file, ``playbook.yaml``, found from a folder upwards.
+
+It holds the playbook's name and version, rule severities, per-path ignores, the default
+review interval and the file size limit. A mistake in it is a configuration error (exit 2),
+never silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Location, Severity
+from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, load_file
+from .rules import RULES, by_name_or_code
+
+CONFIG_NAME = "playbook.yaml"
+_KEYS = ("name", "version", "description", "rules", "ignore", "review_every_days",
+         "max_file_bytes", "site")
+
+
+class ConfigError(Exception):
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.message, self.location = message, location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass
+class Ignore:
+    paths: list[str]
+    rules: list[str]  # codes; empty means every rule
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    name: str = "Sales & marketing playbook"
+    version: str = ""
+    description: str = ""
+    severities: dict[str, Severity] = field(default_factory=dict)
+    ignores: list[Ignore] = field(default_factory=list)
+    review_every_days: int | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    site: dict = field(default_factory=dict)
+
+    def severity(self, code: str) -> Severity:
+        return self.severities.get(code, RULES[code].severity)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``playbook.yaml`` in ``start`` or one of its parents."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    loaded = load_file(path, path.name)
+    if loaded.findings:
+        f = loaded.findings[0]
+        raise ConfigError(f.message, Location(str(path), f.location.line, f.location.col))
+    data = loaded.data
+    cfg = Config(path=path)
+    if data is None:
+        return cfg
+    if not isinstance(data, LocDict):
+        raise ConfigError("The configuration should be a mapping of settings (name:, version:, rules: ...).",
+                          Location(str(path)))
+
+    def where(container, key):
+        line, col = container.value_locs.get(key, (container.line, container.col))
+        return Location(str(path), line, col)
+
+    for key in data:
+        if key not in _KEYS:
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            hint = f' Did you mean "{close[0]}"?' if close else " Known settings: " + ", ".join(_KEYS) + "."
+            raise ConfigError(f'Unknown setting "{key}".{hint}',
+                              Location(str(path), *data.key_locs[key]))
+    for key in ("name", "version", "description"):
+        if data.get(key) is not None:
+            if not isinstance(data[key], str):
+                raise ConfigError(f'"{key}" should be text.', where(data, key))
+            setattr(cfg, key, data[key])
+    for key in ("review_every_days", "max_file_bytes"):
+        if data.get(key) is not None:
+            value = data[key]
+            if not isinstance(value, str) or not value.isdigit() or int(value) <= 0:
+                raise ConfigError(f'"{key}" should be a positive whole number.', where(data, key))
+            setattr(cfg, key, int(value))
+    rules = data.get("rules")
+    if rules is not None:
+        if not isinstance(rules, LocDict):
+            raise ConfigError('"rules" should map rule codes or names to off, warning or error.',
+                              where(data, "rules"))
+        for key, value in rules.items():
+            r = by_name_or_code(key)
+            if r is None:
+                raise ConfigError(f'"{key}" is not a rule; "playbook rules" lists them all.',
+                                  Location(str(path), *rules.key_locs[key]))
+            try:
+                cfg.severities[r.code] = Severity.parse(value if isinstance(value, str) else "")
+            except KeyError:
+                raise ConfigError(f'The severity of {r.code} should be off, warning or error, not "{value}".',
+                                  where(rules, key)) from None
+    ignores = data.get("ignore")
+    if ignores is not None:
+        if not isinstance(ignores, LocList):
+            raise ConfigError('"ignore" should be a list of {paths: [...], rules: [...]}.', where(data, "ignore"))
+        for index, item in enumerate(ignores):
+            loc = Location(str(path), *ignores.item_locs[index])
+            if not isinstance(item, LocDict) or not set(item) <= {"paths", "rules"} or "paths" not in item:
+                raise ConfigError("Each ignore entry needs \"paths\" (file patterns) and may list \"rules\".", loc)
+            paths = item["paths"]
+            paths = [paths] if isinstance(paths, str) else paths
+            codes = item.get("rules") or []
+            codes = [codes] if isinstance(codes, str) else codes
+            if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+                raise ConfigError('"paths" should be a list of file patterns such as "personas/old-*.yaml".', loc)
+            resolved = []
+            for code in codes:
+                r = by_name_or_code(code) if isinstance(code, str) else None
+                if r is None:
+                    raise ConfigError(f'"{code}" is not a rule; "playbook rules" lists them all.', loc)
+                resolved.append(r.code)
+            cfg.ignores.append(Ignore(list(paths), resolved))
+    site = data.get("site")
+    if site is not None:
+        if not isinstance(site, LocDict):
+            raise ConfigError('"site" should be a mapping of site settings.', where(data, "site"))
+        cfg.site = dict(site)
+    return cfg

@@ -1,0 +1,266 @@
+"""Read playbook YAML files safely, keeping a file/line/column for every value.
+
+Only plain data is accepted: mappings, sequences and scalars. Tags, anchors and aliases,
+binary or non-UTF-8 files, files over the size limit and duplicate keys are refused with a
+located finding. Scalars are kept as the text the author wrote (or ``None`` for an empty
+value); the model decides what type a field is, so ``country: NO`` stays the text "NO".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.cyaml import CParser
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .findings import Finding, Location
+
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+
+_NULL = "null"
+_STR = "str"
+_EXPLICIT_STR = "tag:yaml.org,2002:str"
+_NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
+class LocDict(dict):
+    """A mapping that remembers where each key and value was written (1-based line, column)."""
+
+    __slots__ = ("line", "col", "key_locs", "value_locs")
+
+
+class LocList(list):
+    """A sequence that remembers where each item was written."""
+
+    __slots__ = ("line", "col", "item_locs")
+
+
+class _Parser(CParser):
+    """libyaml parser whose resolver only tells empty values from text (fast and predictable)."""
+
+    def descend_resolver(self, *args):  # noqa: D102 - resolver protocol
+        pass
+
+    def ascend_resolver(self, *args):  # noqa: D102
+        pass
+
+    def resolve(self, kind, value, implicit):  # noqa: D102
+        if kind is ScalarNode and implicit[0] and value in _NULL_WORDS:
+            return _NULL
+        return _STR
+
+
+class _Refusal(Exception):
+    def __init__(self, code: str, message: str, line: int, col: int):
+        super().__init__(message)
+        self.code, self.message, self.line, self.col = code, message, line, col
+
+
+@dataclass
+class LoadedFile:
+    """One YAML file: its data (``None`` when it could not be read) and what went wrong."""
+
+    path: str  # relative to the playbook root, with forward slashes
+    data: object = None
+    text: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    def location(self, line: int = 1, col: int = 1) -> Location:
+        return Location(self.path, line, col)
+
+
+def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedFile:
+    """Load one YAML file; never raises for bad content, reports findings instead."""
+    loaded = LoadedFile(rel)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            loaded.findings.append(Finding("PB003", loaded.location(),
+                f"This file is {size:,} bytes, over the {max_bytes:,}-byte limit for one "
+                "playbook file; split it into smaller files."))
+            return loaded
+        raw = path.read_bytes()
+    except OSError as exc:
+        loaded.findings.append(Finding("PB003", loaded.location(),
+            f"The file cannot be read: {exc.strerror or exc}."))
+        return loaded
+    return load_bytes(raw, rel, loaded)
+
+
+def load_bytes(raw: bytes, rel: str, loaded: LoadedFile | None = None) -> LoadedFile:
+    loaded = loaded or LoadedFile(rel)
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        loaded.findings.append(Finding("PB003", loaded.location(line, 1),
+            "This looks like a binary file, not YAML text; remove it or save it as text."))
+        return loaded
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        loaded.findings.append(Finding("PB003", loaded.location(line, col),
+            f"This file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); "
+            "save it as UTF-8."))
+        return loaded
+    loaded.text = text
+    loaded.data = _parse(text, loaded)
+    return loaded
+
+
+def _parse(text: str, loaded: LoadedFile):
+    parser = _Parser(text)
+    try:
+        node = parser.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "this is not valid YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        loaded.findings.append(Finding("PB001", loaded.location(line, col),
+            f"The YAML cannot be read here: {problem}. Check the indentation and quotes."))
+        return None
+    except yaml.YAMLError as exc:  # reader errors (control characters) and the like
+        loaded.findings.append(Finding("PB001", loaded.location(),
+            f"The YAML cannot be read: {exc}."))
+        return None
+    finally:
+        parser.dispose()
+    if node is None:
+        return None
+    walker = _Walker(loaded, track_aliases=("*" in text))
+    try:
+        return walker.value(node, 0)
+    except _Refusal as ref:
+        loaded.findings.append(Finding(ref.code, loaded.location(ref.line, ref.col), ref.message))
+        return None
+
+
+_MAX_DEPTH = 60
+
+
+class _Walker:
+    """Turns a composed node tree into LocDict / LocList / str / None."""
+
+    def __init__(self, loaded: LoadedFile, track_aliases: bool):
+        self.loaded = loaded
+        self.seen: set[int] | None = set() if track_aliases else None
+
+    def value(self, node, depth):
+        if self.seen is not None:
+            key = id(node)
+            if key in self.seen:
+                m = node.start_mark
+                raise _Refusal("PB002", "Anchors and aliases (&name, *name) are not allowed in "
+                               "a playbook: write the value out in full.", m.line + 1, m.column + 1)
+            self.seen.add(key)
+        tag = node.tag
+        cls = node.__class__
+        if cls is ScalarNode:
+            if tag is _STR:
+                return node.value
+            if tag is _NULL:
+                return None
+            if tag == _EXPLICIT_STR:
+                return node.value
+            self._refuse_tag(node)
+        if depth > _MAX_DEPTH:
+            m = node.start_mark
+            raise _Refusal("PB002", f"Values are nested more than {_MAX_DEPTH} levels deep; "
+                           "a playbook never needs that.", m.line + 1, m.column + 1)
+        if tag is not _STR:
+            self._refuse_tag(node)
+        if cls is MappingNode:
+            return self.mapping(node, depth)
+        if cls is SequenceNode:
+            out = LocList()
+            m = node.start_mark
+            out.line, out.col = m.line + 1, m.column + 1
+            locs = []
+            for item in node.value:
+                im = item.start_mark
+                locs.append((im.line + 1, im.column + 1))
+                out.append(self.value(item, depth + 1))
+            out.item_locs = locs
+            return out
+        self._refuse_tag(node)  # pragma: no cover - no other node kinds exist
+
+    def mapping(self, node, depth):
+        out = LocDict()
+        m = node.start_mark
+        out.line, out.col = m.line + 1, m.column + 1
+        key_locs: dict[str, tuple[int, int]] = {}
+        value_locs: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            km = key_node.start_mark
+            if key_node.__class__ is not ScalarNode:
+                raise _Refusal("PB010", "A key must be a plain word, not a list or mapping.",
+                               km.line + 1, km.column + 1)
+            if self.seen is not None:
+                self.seen.add(id(key_node))
+            if key_node.tag is not _STR and key_node.tag is not _NULL:
+                self._refuse_tag(key_node)
+            key = key_node.value
+            if key in out:
+                first = key_locs[key]
+                self.loaded.findings.append(Finding("PB013", self.loaded.location(km.line + 1, km.column + 1),
+                    f'The key "{key}" appears twice in this mapping (first on line {first[0]}); '
+                    "YAML would silently keep only the last one. Remove one of them."))
+                continue
+            vm = value_node.start_mark
+            key_locs[key] = (km.line + 1, km.column + 1)
+            value_locs[key] = (vm.line + 1, vm.column + 1)
+            out[key] = self.value(value_node, depth + 1)
+        out.key_locs = key_locs
+        out.value_locs = value_locs
+        return out
+
+    def _refuse_tag(self, node):
+        m = node.start_mark
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        raise _Refusal("PB002", f'The YAML tag "{tag}" is not allowed in a playbook: '
+                       "write plain values without tags.", m.line + 1, m.column + 1)
+
+
+def locate(data, path) -> tuple[int, int] | None:
+    """The line and column of the value at ``path`` (keys and indexes) inside loaded data.
+
+    Falls back to the deepest part of the path that exists, so a finding about a missing field
+    points at the mapping that should hold it.
+    """
+    best = None
+    if isinstance(data, (LocDict, LocList)):
+        best = (data.line, data.col)
+    node = data
+    for step in path:
+        if isinstance(node, LocDict) and isinstance(step, str) and step in node:
+            best = node.value_locs.get(step, best)
+            node = node[step]
+        elif isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
+            best = node.item_locs[step]
+            node = node[step]
+        else:
+            break
+    return best
+
+
+def locate_key(data, path) -> tuple[int, int] | None:
+    """Like :func:`locate`, but points at the key of the last step (for unknown fields)."""
+    if not path:
+        return locate(data, path)
+    parent = data
+    for step in path[:-1]:
+        if isinstance(parent, LocDict) and isinstance(step, str) and step in parent:
+            parent = parent[step]
+        elif isinstance(parent, LocList) and isinstance(step, int) and 0 <= step < len(parent):
+            parent = parent[step]
+        else:
+            return locate(data, path)
+    last = path[-1]
+    if isinstance(parent, LocDict) and last in parent.key_locs:
+        return parent.key_locs[last]
+    return locate(data, path)

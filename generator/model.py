@@ -1,0 +1,614 @@
+"""The playbook's entity kinds as typed, validated models.
+
+Field names follow the domain's words. References to other entities are plain ids annotated
+with :class:`Ref`, so one generic walk finds every reference for the graph and the checker.
+Criteria, expectations and commitments are structured data, not prose, so they can be compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr,
+                      field_validator)
+
+from .units import Cadence, Duration, Money
+
+
+class Ref:
+    """Marks a field as the id of another entity of ``kind``."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Ref({self.kind!r})"
+
+
+TeamRef = Annotated[str, Ref("team")]
+RoleRef = Annotated[str, Ref("role")]
+PersonaRef = Annotated[str, Ref("persona")]
+StageRef = Annotated[str, Ref("stage")]
+NurtureRef = Annotated[str, Ref("nurture")]
+PropositionRef = Annotated[str, Ref("proposition")]
+CommitmentRef = Annotated[str, Ref("commitment")]
+GoalRef = Annotated[str, Ref("goal")]
+
+Status = Literal["draft", "approved", "deprecated"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              populate_by_name=True, arbitrary_types_allowed=True)
+
+
+class Entity(Model):
+    """What every entity carries: id, name, owner and its review state."""
+
+    id: str = Field(description="Stable identifier: lowercase letters, digits and hyphens.")
+    name: str
+    owner: TeamRef | None = Field(None, description="The team that owns and reviews this.")
+    status: Status = "approved"
+    last_reviewed: dt.date | None = None
+    review_every_days: int | None = Field(None, gt=0)
+    description: str | None = None
+    tags: list[str] = []
+
+    _raw: Any = PrivateAttr(None)
+    _file: str = PrivateAttr("")
+    _base: tuple = PrivateAttr(())
+
+    KIND: ClassVar[str] = ""
+
+
+# ---------------------------------------------------------------- criteria
+
+
+class Ops(Model):
+    """One comparison on a field: ``{gte: 30}``, ``{in: [ecommerce, dtc]}``."""
+
+    gte: float | None = None
+    gt: float | None = None
+    lte: float | None = None
+    lt: float | None = None
+    eq: str | None = None
+    ne: str | None = None
+    in_: list[str] | None = Field(None, alias="in")
+    not_in: list[str] | None = None
+    exists: bool | None = None
+
+    @field_validator("in_", "not_in", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        return [v] if isinstance(v, str) else v
+
+
+def _one_field(cond: dict) -> dict:
+    if len(cond) != 1:
+        raise ValueError("a condition names exactly one field, like {fit_score: {gte: 30}}")
+    return cond
+
+
+Condition = Annotated[dict[str, Ops], AfterValidator(_one_field)]
+
+
+class Criteria(Model):
+    """Structured criteria: all of / any of the conditions, dimensions confirmed, and a sentence."""
+
+    all: list[Condition] = []
+    any: list[Condition] = []
+    confirmed: list[str] = Field([], description="Qualification dimensions that must be confirmed "
+                                 "(for example authority, budget).")
+    description: str | None = None
+
+    def conditions(self):
+        yield from self.all
+        yield from self.any
+
+
+class Signal(Model):
+    """A good-fit signal or red flag: a sentence, optionally as a condition on lead facts."""
+
+    text: str
+    when: Condition | None = None
+
+
+class Promise(Model):
+    """Something asked for or promised: a sentence and, to compare, a metric and a value."""
+
+    text: str
+    metric: str | None = None
+    value: str | list[str] | None = None
+    commitment: CommitmentRef | None = None
+
+
+# ---------------------------------------------------------------- kinds
+
+
+class Role(Model):
+    id: str
+    name: str
+
+
+class Team(Entity):
+    KIND = "team"
+    side: Literal["marketing", "sales", "service", "leadership"] | None = None
+    lead: str | None = Field(None, description="The team's lead contact.")
+    members: list[str] = []
+    roles: list[Role] = []
+
+
+class Commitment(Entity):
+    """A service commitment: what the business actually delivers."""
+
+    KIND = "commitment"
+    metric: str = Field(description="What is promised: response_time, reporting_cadence, "
+                        "meeting_cadence, contact_cadence, channels, support_hours ...")
+    value: str | list[str]
+    details: str | None = None
+
+
+class Objection(Model):
+    objection: str
+    response: str | None = None
+    value_proposition: PropositionRef | None = None
+
+
+class JourneyStep(Model):
+    stage: str
+    touchpoints: list[str] = []
+    owner: TeamRef | None = None
+    thinking: str | None = None
+
+
+class Psychographics(Model):
+    values: list[str] = []
+    beliefs: list[str] = []
+    interests: list[str] = []
+
+
+class Persona(Entity):
+    KIND = "persona"
+    kind: Literal["buyer", "negative"] = "buyer"
+    buying_role: Literal["economic-buyer", "champion", "evaluator", "user", "influencer"] | None = None
+    summary: str | None = None
+    quote: str | None = None
+    demographics: dict[str, str] = {}
+    firmographics: dict[str, str] = {}
+    criteria: list[Condition] = Field([], description="Lead facts that identify this persona.")
+    psychographics: Psychographics = Psychographics()
+    goals: list[str] = []
+    challenges: list[str] = []
+    objections: list[Objection] = []
+    watering_holes: list[str] = []
+    expectations: list[Promise] = []
+    good_fit_signals: list[Signal] = []
+    red_flags: list[Signal] = []
+    journey: list[JourneyStep] = []
+    nurture_track: NurtureRef | None = None
+
+
+class CrmMapping(Model):
+    hubspot: str | None = None
+    salesforce: str | None = None
+
+
+class Stage(Entity):
+    KIND = "stage"
+    abbreviation: str | None = None
+    order: int
+    entry: Criteria | None = None
+    exit: Criteria | None = None
+    terminal: bool = False
+    crm: CrmMapping | None = None
+
+
+class Transition(Model):
+    from_: StageRef = Field(alias="from")
+    to: StageRef | None = None
+    type: Literal["forward", "recycle", "disqualify"] = "forward"
+    trigger: str | None = None
+    reasons: list[str] = []
+    nurture_track: NurtureRef | None = None
+    reset_engagement: bool = False
+
+
+class ReasonCode(Entity):
+    KIND = "reason"
+
+
+class Escalation(Model):
+    after: Duration
+    team: TeamRef | None = None
+    role: RoleRef | None = None
+    action: str | None = None
+
+
+class FollowUp(Model):
+    within: Duration
+    attempts: int | None = Field(None, ge=1)
+
+
+class Rejection(Model):
+    reasons: list[str] = []
+    recycle_to: NurtureRef | None = None
+
+
+class Handoff(Entity):
+    KIND = "handoff"
+    from_stage: StageRef
+    to_stage: StageRef
+    from_team: TeamRef | None = None
+    to_team: TeamRef | None = None
+    information: list[str] = []
+    follow_up: FollowUp | None = None
+    accept_within: Duration | None = None
+    on_reject: Rejection | None = None
+    escalation: Escalation | None = None
+    volume: str | None = Field(None, description="The lead volume marketing commits to.")
+
+
+class NurtureTrack(Entity):
+    KIND = "nurture"
+    personas: list[PersonaRef] = []
+    cadence: Cadence | None = None
+    content: list[str] = []
+    exit_to: StageRef | None = None
+    exit_when: Criteria | None = None
+    wait_days: int | None = Field(None, ge=0)
+    max_cycles: int | None = Field(None, ge=1)
+    reset_engagement: bool = False
+
+
+class ScoringRule(Model):
+    id: str
+    name: str | None = None
+    when: Condition | None = None
+    event: str | None = None
+    points: float
+    decay: str | None = Field(None, description='Rule-level decay, e.g. "50% every 30d".')
+
+
+class Decay(Model):
+    percent: float = Field(gt=0, le=100)
+    every: Duration
+
+
+class ScoringGroup(Model):
+    id: str
+    name: str | None = None
+    kind: Literal["fit", "engagement"]
+    cap: float | None = Field(None, gt=0)
+    decay: Decay | None = None
+    rules: list[ScoringRule] = []
+
+
+class Band(Model):
+    id: str
+    name: str | None = None
+    min: float
+    max: float
+
+
+class ScoringModel(Entity):
+    KIND = "scoring"
+    limit: float | None = Field(None, gt=0, description="Overall maximum of the total score.")
+    groups: list[ScoringGroup] = []
+    bands: list[Band] = []
+
+
+class Canvas(Model):
+    jobs: list[str] = []
+    pains: list[str] = []
+    gains: list[str] = []
+    pain_relievers: list[str] = []
+    gain_creators: list[str] = []
+    products_and_services: list[str] = []
+
+
+class Positioning(Model):
+    for_: str | None = Field(None, alias="for")
+    who: str | None = None
+    is_a: str | None = None
+    that: str | None = None
+    unlike: str | None = None
+    our_product: str | None = None
+
+
+class Statements(Model):
+    marketing: str | None = None
+    sales: str | None = None
+
+
+class Proposition(Entity):
+    KIND = "proposition"
+    statement: str
+    statements: Statements | None = Field(None, description="Channel wording; must say the same "
+                                          "as the statement.")
+    personas: list[PersonaRef] = []
+    canvas: Canvas | None = None
+    positioning: Positioning | None = None
+    proof_points: list[str] = []
+    claims: list[Promise] = []
+
+
+FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "bant": ("budget", "authority", "need", "timeline"),
+    "champ": ("challenges", "authority", "money", "prioritization"),
+    "anum": ("authority", "need", "urgency", "money"),
+    "meddic": ("metrics", "economic-buyer", "decision-criteria", "decision-process",
+               "identify-pain", "champion"),
+    "meddpicc": ("metrics", "economic-buyer", "decision-criteria", "decision-process",
+                 "paper-process", "identify-pain", "champion", "competition"),
+    "gpctba-ci": ("goals", "plans", "challenges", "timeline", "budget", "authority",
+                  "negative-consequences", "positive-implications"),
+    "deal-alignment": ("communication", "reporting", "response-time", "scope"),
+}
+
+
+class Answer(Model):
+    text: str
+    when: Condition | None = None
+    metric: str | None = None
+    value: str | list[str] | None = None
+
+
+class Question(Entity):
+    KIND = "question"
+    name: str | None = None  # the question itself is the name when no short name is given
+    question: str
+    purpose: str | None = None
+    covers: dict[str, list[str]] = Field({}, description="Framework -> dimensions this question "
+                                         "covers, e.g. {bant: [budget]}.")
+    asked_at: StageRef | None = None
+    personas: list[PersonaRef] = []
+    probes: list[CommitmentRef] = []
+    acceptable: list[Answer] = []
+    red_flags: list[Answer] = []
+    follow_up: str | None = None
+
+    @field_validator("covers", mode="before")
+    @classmethod
+    def _listify_covers(cls, v):
+        if isinstance(v, dict):
+            return {k: ([d] if isinstance(d, str) else d) for k, d in v.items()}
+        return v
+
+
+ISO_10002_STEPS = ("receipt", "tracking", "acknowledgement", "assessment", "investigation",
+                   "response", "communication", "closing")
+
+
+class ComplaintStep(Model):
+    step: str
+    description: str | None = None
+    who: str | None = None
+
+
+class Severity(Model):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    acknowledge_within: Duration | None = None
+    resolve_within: Duration | None = None
+
+
+class EscalationLevel(Model):
+    level: int
+    after: Duration
+    team: TeamRef | None = None
+    role: RoleRef | None = None
+
+
+class ComplaintProcedure(Entity):
+    KIND = "complaint"
+    category: str
+    channels: list[str] = []
+    case_owner: RoleRef | None = None
+    spokesperson: RoleRef | list[RoleRef] | None = None
+    steps: list[ComplaintStep] = []
+    severities: list[Severity] = []
+    escalation: list[EscalationLevel] = []
+    remedies: list[Promise] = []
+
+
+class Briefing(Model):
+    date: dt.date
+    owner: TeamRef | None = None
+    notes: str | None = None
+
+
+class FaqEntry(Model):
+    question: str
+    answer: str
+
+
+class Campaign(Entity):
+    KIND = "campaign"
+    starts: dt.date
+    ends: dt.date | None = None
+    channels: list[str] = []
+    offer: str | None = None
+    price: Money | None = None
+    promises: list[Promise] = []
+    personas: list[PersonaRef] = []
+    value_propositions: list[PropositionRef] = []
+    sales_briefing: Briefing | None = None
+    sales_must_know: list[FaqEntry] = []
+
+
+class Goal(Entity):
+    KIND = "goal"
+    metric: str
+    target: str
+    period: str | None = None
+    baseline: str | None = None
+    supports: list[GoalRef] = []
+
+
+class EntityLink(Model):
+    kind: str
+    id: str
+
+
+class Term(Entity):
+    KIND = "term"
+    name: str | None = None  # the term is the name
+    term: str
+    abbreviation: str | None = None
+    definition: str
+    synonyms: list[str] = []
+    defined_by: EntityLink | None = None
+
+
+class Meeting(Entity):
+    KIND = "meeting"
+    cadence: Cadence
+    duration: Duration | None = None
+    attendees: list[TeamRef] = []
+    agenda: list[str] = []
+
+
+# ---------------------------------------------------------------- files and sections
+
+ENTITY_CLASSES: dict[str, type[Entity]] = {c.KIND: c for c in (
+    Team, Commitment, Persona, Stage, ReasonCode, Handoff, NurtureTrack, ScoringModel,
+    Proposition, Question, ComplaintProcedure, Campaign, Goal, Term, Meeting)}
+
+KIND_LABELS = {
+    "team": "team", "role": "role", "commitment": "service commitment", "persona": "persona",
+    "stage": "lifecycle stage", "reason": "reason code", "handoff": "handoff",
+    "nurture": "nurture track", "scoring": "scoring model", "proposition": "value proposition",
+    "question": "qualifying question", "complaint": "complaint procedure",
+    "campaign": "campaign", "goal": "goal", "term": "glossary term", "meeting": "meeting",
+}
+
+
+class Section:
+    """A top-level key of a definitions file and what it holds."""
+
+    def __init__(self, key: str, kind: str | None, many: bool = True, value_type=None):
+        self.key, self.kind, self.many, self.value_type = key, kind, many, value_type
+
+
+SECTIONS: dict[str, Section] = {s.key: s for s in (
+    Section("teams", "team"),
+    Section("service_commitments", "commitment"),
+    Section("out_of_scope", None, value_type=list[str]),
+    Section("stages", "stage"),
+    Section("transitions", None, value_type=list[Transition]),
+    Section("reason_codes", "reason"),
+    Section("handoffs", "handoff"),
+    Section("nurture_tracks", "nurture"),
+    Section("scoring", "scoring", many=False),
+    Section("value_propositions", "proposition"),
+    Section("frameworks", None, value_type=list[Literal[tuple(FRAMEWORKS)]]),
+    Section("qualifying_questions", "question"),
+    Section("complaint_procedures", "complaint"),
+    Section("campaigns", "campaign"),
+    Section("goals", "goal"),
+    Section("glossary", "term"),
+    Section("meetings", "meeting"),
+)}
+
+# File kinds for JSON Schema: the sections each kind of definitions file holds.
+FILE_KINDS: dict[str, tuple[str, ...]] = {
+    "teams": ("teams",),
+    "service-commitments": ("service_commitments", "out_of_scope"),
+    "lifecycle": ("stages", "transitions", "reason_codes"),
+    "handoffs": ("handoffs",),
+    "nurture-tracks": ("nurture_tracks",),
+    "scoring": ("scoring",),
+    "value-propositions": ("value_propositions",),
+    "qualifying-questions": ("frameworks", "qualifying_questions"),
+    "complaint-procedures": ("complaint_procedures",),
+    "campaigns": ("campaigns",),
+    "goals": ("goals",),
+    "glossary": ("glossary",),
+    "meetings": ("meetings",),
+}
+
+
+# ---------------------------------------------------------------- references
+
+
+def _ref_of(annotation) -> Ref | None:
+    if get_origin(annotation) is Annotated:
+        for meta in get_args(annotation)[1:]:
+            if isinstance(meta, Ref):
+                return meta
+    return None
+
+
+def _plan(annotation):
+    """How to find references inside a value of this type: a small tree of instructions."""
+    ref = _ref_of(annotation)
+    if ref:
+        return ("ref", ref.kind)
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _plan(get_args(annotation)[0])
+    if origin in (Union,) or str(origin) == "types.UnionType" or (
+            origin is not None and getattr(origin, "__name__", "") == "UnionType"):
+        plans = [p for p in (_plan(a) for a in get_args(annotation)) if p]
+        return ("union", plans) if plans else None
+    if origin is list:
+        inner = _plan(get_args(annotation)[0])
+        return ("list", inner) if inner else None
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        fields = model_ref_plan(annotation)
+        return ("model", fields) if fields else None
+    return None
+
+
+_PLANS: dict[type, tuple] = {}
+
+
+def model_ref_plan(cls: type[Model]) -> tuple:
+    """(field name, alias, plan) for every field of ``cls`` that holds references."""
+    if cls not in _PLANS:
+        _PLANS[cls] = ()
+        out = []
+        for name, info in cls.model_fields.items():
+            annotation = info.annotation
+            if info.metadata:
+                annotation = Annotated[(annotation, *info.metadata)]
+            plan = _plan(annotation)
+            if plan:
+                out.append((name, info.alias or name, plan))
+        _PLANS[cls] = tuple(out)
+    return _PLANS[cls]
+
+
+def iter_refs(obj: Model, base: tuple = ()):
+    """Yield (path, kind, id) for every reference inside ``obj``; path uses YAML keys."""
+    for name, key, plan in model_ref_plan(type(obj)):
+        yield from _walk(getattr(obj, name), plan, base + (key,))
+
+
+def _walk(value, plan, path):
+    if value is None:
+        return
+    op = plan[0]
+    if op == "ref":
+        if isinstance(value, str):
+            yield path, plan[1], value
+    elif op == "list":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _walk(item, plan[1], path + (i,))
+    elif op == "union":
+        for sub in plan[1]:
+            if sub[0] == "ref" and isinstance(value, str):
+                yield from _walk(value, sub, path)
+                return
+            if sub[0] == "list" and isinstance(value, list):
+                yield from _walk(value, sub, path)
+                return
+            if sub[0] == "model" and isinstance(value, Model):
+                yield from _walk(value, sub, path)
+                return
+    elif op == "model":
+        for name, key, sub in plan[1]:
+            yield from _walk(getattr(value, name), sub, path + (key,))

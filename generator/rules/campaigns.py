@@ -1,0 +1,134 @@
+"""Campaigns: sales is briefed first, the right people are targeted, offers match what we do."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from ..units import describe
+from . import rule
+from ._util import _in_interval, exceeded_commitment, to_range
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@rule("PB601", "campaign-before-briefing", E, "A campaign starts before sales is briefed, or never is.",
+      fail="""
+      campaigns:
+        - id: spring-audit
+          name: Free ad-account audit
+          starts: 2027-03-01
+          sales_briefing: {date: 2027-03-05, owner: marketing}
+      """, ok="""
+      campaigns:
+        - id: spring-audit
+          name: Free ad-account audit
+          starts: 2027-03-01
+          sales_briefing: {date: 2027-02-22, owner: marketing}
+      """)
+def campaign_before_briefing(pb):
+    """Prospects answer a campaign by calling sales. If sales has not been briefed on the offer,
+    price and expected questions before the campaign starts, the first calls are improvised."""
+    for c in pb.of("campaign"):
+        if c.sales_briefing is None:
+            yield pb.finding("PB601", c, ("id",), f'The campaign "{c.id}" has no sales briefing; add '
+                             '"sales_briefing:" with a date before it starts.')
+        elif c.sales_briefing.date > c.starts:
+            yield pb.finding("PB601", c, ("sales_briefing", "date"), f'The campaign "{c.id}" starts on '
+                             f"{c.starts} but sales is briefed only on {c.sales_briefing.date}.")
+
+
+@rule("PB602", "campaign-targets-negative", E, "A campaign targets a negative persona.",
+      fail="""
+      # file: personas/bargain-hunter.yaml
+      id: bargain-hunter
+      name: The bargain hunter
+      kind: negative
+      # file: definitions/campaigns.yaml
+      campaigns:
+        - {id: spring-audit, name: Free audit, starts: 2027-03-01, personas: [bargain-hunter]}
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      # file: definitions/campaigns.yaml
+      campaigns:
+        - {id: spring-audit, name: Free audit, starts: 2027-03-01, personas: [erin]}
+      """)
+def campaign_targets_negative(pb):
+    """Campaign money spent on a negative persona buys the leads sales has agreed to turn down."""
+    for c in pb.of("campaign"):
+        for index, pid in enumerate(c.personas):
+            persona = pb.get("persona", pid)
+            if persona and persona.kind == "negative":
+                yield pb.finding("PB602", c, ("personas", index), f'The campaign "{c.id}" targets the '
+                                 f'negative persona "{pid}".')
+
+
+@rule("PB603", "campaign-unapproved-proposition", E, "A campaign uses a value proposition that is not approved.",
+      fail="""
+      value_propositions:
+        - {id: guaranteed-roas, name: Guaranteed ROAS, statement: Double your return or pay nothing., status: draft}
+      campaigns:
+        - {id: spring-audit, name: Free audit, starts: 2027-03-01, value_propositions: [guaranteed-roas]}
+      """, ok="""
+      value_propositions:
+        - {id: small-team, name: Small team, statement: You talk to the people doing the work., status: approved}
+      campaigns:
+        - {id: spring-audit, name: Free audit, starts: 2027-03-01, value_propositions: [small-team]}
+      """)
+def campaign_unapproved_proposition(pb):
+    """Campaigns speak for the business in public; they may only use value propositions that
+    marketing and sales have both approved."""
+    for c in pb.of("campaign"):
+        for index, vid in enumerate(c.value_propositions):
+            vp = pb.get("proposition", vid)
+            if vp and vp.status != "approved":
+                yield pb.finding("PB603", c, ("value_propositions", index), f'The campaign "{c.id}" uses '
+                                 f'the value proposition "{vid}", which is {vp.status}, not approved.')
+
+
+_BUDGET_WORDS = ("budget", "price", "spend", "fee", "retainer")
+
+
+@rule("PB604", "campaign-offer-contradicted", W, "A campaign's offer or price contradicts a question or commitment.",
+      fail="""
+      qualifying_questions:
+        - id: budget
+          question: What can you spend with us each month?
+          red_flags:
+            - {text: "Less than 1,500 USD a month", when: {monthly_budget: {lt: 1500}}}
+      campaigns:
+        - id: starter
+          name: Starter package
+          starts: 2027-03-01
+          price: 900 USD/month
+      """, ok="""
+      qualifying_questions:
+        - id: budget
+          question: What can you spend with us each month?
+          red_flags:
+            - {text: "Less than 1,500 USD a month", when: {monthly_budget: {lt: 1500}}}
+      campaigns:
+        - id: starter
+          name: Starter package
+          starts: 2027-03-01
+          price: 1500 USD/month
+      """)
+def campaign_offer_contradicted(pb):
+    """A campaign price that a qualifying question treats as a red flag (a budget we turn down),
+    or a campaign promise beyond our commitments, brings in leads sales must then disqualify."""
+    for c in pb.of("campaign"):
+        if c.price is not None:
+            for q in pb.of("question"):
+                for flag in q.red_flags:
+                    if not flag.when:
+                        continue
+                    field, ops = next(iter(flag.when.items()))
+                    if any(w in field for w in _BUDGET_WORDS) and _in_interval(c.price.amount, to_range(ops)):
+                        yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
+                                         f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
+        for index, promise in enumerate(c.promises):
+            commitment = exceeded_commitment(pb, promise.metric, promise.value, promise.commitment)
+            if commitment:
+                yield pb.finding("PB604", c, ("promises", index), f'The campaign promise "{promise.text}" '
+                                 f'({describe(promise.value)}) exceeds the commitment "{commitment.id}" '
+                                 f"({describe(commitment.value)}).")

@@ -1,0 +1,253 @@
+"""Personas and value propositions: complete personas, clean exclusions, honest claims."""
+
+from __future__ import annotations
+
+import re
+
+from ..findings import Severity
+from ..units import describe
+from . import rule
+from ._util import exceeded_commitment, overlap
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@rule("PB401", "incomplete-persona", W, "A buyer persona lacks goals, challenges, objections or a buying role.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      goals: [Grow online sales 30% this year]
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      buying_role: economic-buyer
+      goals: [Grow online sales 30% this year]
+      challenges: [Ad costs rise every month]
+      objections:
+        - {objection: We tried an agency before, response: You talk to the people doing the work.}
+      """)
+def incomplete_persona(pb):
+    """Sales uses a persona to plan a conversation: what the buyer wants (goals), what hurts
+    (challenges), what they will push back on (objections) and what part they play in the
+    decision (buying role). A persona missing one of these cannot be sold to on purpose."""
+    for persona in pb.personas:
+        if persona.kind != "buyer":
+            continue
+        missing = [label for label, value in (("goals", persona.goals), ("challenges", persona.challenges),
+                                              ("objections", persona.objections),
+                                              ("buying role", persona.buying_role)) if not value]
+        if missing:
+            listed = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
+            yield pb.finding("PB401", persona, ("id",), f'The persona "{persona.id}" has no {listed}; '
+                             "sales needs all four to plan a conversation.")
+
+
+@rule("PB402", "negative-overlaps-buyer", E, "A negative persona's criteria also match a buyer persona.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      criteria:
+        - monthly_ad_budget: {gte: 2000}
+      # file: personas/bargain-hunter.yaml
+      id: bargain-hunter
+      name: The bargain hunter
+      kind: negative
+      criteria:
+        - monthly_ad_budget: {lt: 3000}
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      criteria:
+        - monthly_ad_budget: {gte: 2000}
+      # file: personas/bargain-hunter.yaml
+      id: bargain-hunter
+      name: The bargain hunter
+      kind: negative
+      criteria:
+        - monthly_ad_budget: {lt: 2000}
+      """)
+def negative_overlaps_buyer(pb):
+    """A lead cannot be both someone we want and someone we exclude. When every criterion a
+    negative persona shares with a buyer persona can hold at once, some leads match both and
+    marketing and sales will each call them differently."""
+    buyers = [p for p in pb.personas if p.kind == "buyer" and p.criteria]
+    for persona in pb.personas:
+        if persona.kind != "negative" or not persona.criteria:
+            continue
+        for buyer in buyers:
+            both, common = overlap(persona.criteria, buyer.criteria)
+            if common and both:
+                yield pb.finding("PB402", persona, ("criteria",),
+                                 f'The negative persona "{persona.id}" and the buyer persona "{buyer.id}" '
+                                 f"can both match one lead (on {', '.join(common)}); make their criteria "
+                                 "exclude each other.")
+
+
+@rule("PB403", "unanswered-objection", W, "An objection has no response and no value proposition.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      objections:
+        - objection: Agencies never pick up the phone.
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      objections:
+        - objection: Agencies never pick up the phone.
+          response: You get a named account manager and a reply within one business day.
+      """)
+def unanswered_objection(pb):
+    """An objection written down without an answer leaves every salesperson to improvise one,
+    and each will promise something different."""
+    for persona in pb.personas:
+        for index, obj in enumerate(persona.objections):
+            if not obj.response and not obj.value_proposition:
+                yield pb.finding("PB403", persona, ("objections", index),
+                                 f'The objection "{obj.objection}" of "{persona.id}" has no response '
+                                 "and no value proposition answering it.")
+
+
+@rule("PB404", "proposition-targets-negative", E, "A value proposition targets a negative persona.",
+      fail="""
+      # file: personas/always-on-client.yaml
+      id: always-on-client
+      name: The always-on client
+      kind: negative
+      # file: definitions/value-propositions.yaml
+      value_propositions:
+        - id: fast-answers
+          name: Fast answers
+          statement: We answer every message within a business day.
+          personas: [always-on-client]
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      # file: definitions/value-propositions.yaml
+      value_propositions:
+        - id: fast-answers
+          name: Fast answers
+          statement: We answer every message within a business day.
+          personas: [erin]
+      """)
+def proposition_targets_negative(pb):
+    """Negative personas describe the clients we choose not to serve. Aiming a value
+    proposition at one invites exactly the deals we have agreed to avoid."""
+    for vp in pb.of("proposition"):
+        for index, pid in enumerate(vp.personas):
+            persona = pb.get("persona", pid)
+            if persona and persona.kind == "negative":
+                yield pb.finding("PB404", vp, ("personas", index), f'The value proposition "{vp.id}" '
+                                 f'targets the negative persona "{pid}".')
+
+
+@rule("PB405", "claim-exceeds-commitment", E, "A value proposition claims more than we commit to.",
+      fail="""
+      service_commitments:
+        - {id: first-response, name: First response, metric: response_time, value: 48h}
+      value_propositions:
+        - id: fast-answers
+          name: Fast answers
+          statement: Questions answered the same day.
+          claims:
+            - {text: Same-day reply, metric: response_time, value: 8h}
+      """, ok="""
+      service_commitments:
+        - {id: first-response, name: First response, metric: response_time, value: 48h}
+      value_propositions:
+        - id: fast-answers
+          name: Fast answers
+          statement: Questions answered within two days.
+          claims:
+            - {text: Reply within two days, metric: response_time, value: 48h}
+      """)
+def claim_exceeds_commitment(pb):
+    """A claim in a value proposition is a promise marketing makes for the whole business. If
+    it promises more than the service commitments (a same-day reply against a 48-hour
+    commitment), sales closes deals that fulfilment then breaks."""
+    for vp in pb.of("proposition"):
+        for index, claim in enumerate(vp.claims):
+            c = exceeded_commitment(pb, claim.metric, claim.value, claim.commitment)
+            if c:
+                yield pb.finding("PB405", vp, ("claims", index), f'The claim "{claim.text}" '
+                                 f'({describe(claim.value)}) promises more than the commitment "{c.id}" '
+                                 f"({describe(c.value)}).")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@rule("PB406", "diverging-wording", E, "Marketing and sales word one value proposition differently.",
+      fail="""
+      value_propositions:
+        - id: small-team
+          name: Small team
+          statement: You always talk to the people running your ads.
+          statements:
+            marketing: You always talk to the people running your ads.
+            sales: You get a dedicated account manager who answers 24/7.
+      """, ok="""
+      value_propositions:
+        - id: small-team
+          name: Small team
+          statement: You always talk to the people running your ads.
+          statements:
+            marketing: You always talk to the people running your ads.
+            sales: You always talk to the people running your ads.
+      """)
+def diverging_wording(pb):
+    """A value proposition is one statement that marketing and sales both use. If the marketing
+    copy and the sales pitch for one id say different things, the buyer hears two promises."""
+    for vp in pb.of("proposition"):
+        s = vp.statements
+        if s is None:
+            continue
+        words = {side: text for side, text in (("marketing", s.marketing), ("sales", s.sales)) if text}
+        variants = {_norm(t) for t in words.values()} | {_norm(vp.statement)}
+        if len(variants) > 1:
+            side = "sales" if "sales" in words and _norm(words["sales"]) != _norm(vp.statement) else "marketing"
+            yield pb.finding("PB406", vp, ("statements", side), f'The value proposition "{vp.id}" has '
+                             "different statements for marketing and sales; agree on one statement.")
+
+
+@rule("PB407", "unserved-persona", W, "A buyer persona has no value proposition or no qualifying question.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      # file: definitions/propositions.yaml
+      value_propositions:
+        - {id: small-team, name: Small team, statement: You talk to the people doing the work., personas: [erin]}
+      qualifying_questions:
+        - {id: budget, question: What is your monthly ad budget?, personas: [erin]}
+      """)
+def unserved_persona(pb):
+    """A buyer persona needs at least one value proposition (what marketing says to them) and
+    one qualifying question (what sales asks them). A question listing no personas applies to
+    all of them."""
+    targeted = {pid for vp in pb.of("proposition") for pid in vp.personas}
+    questions = pb.of("question")
+    general = any(not q.personas for q in questions)
+    asked = {pid for q in questions for pid in q.personas}
+    for persona in pb.personas:
+        if persona.kind != "buyer":
+            continue
+        missing = []
+        if persona.id not in targeted:
+            missing.append("no value proposition targets it")
+        if not general and persona.id not in asked:
+            missing.append("no qualifying question is meant for it")
+        if missing:
+            yield pb.finding("PB407", persona, ("id",), f'The persona "{persona.id}": '
+                             + " and ".join(missing) + ".")

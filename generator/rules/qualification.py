@@ -1,0 +1,220 @@
+"""Qualification and deal alignment: framework coverage and what we promise versus what we ask."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from ..model import FRAMEWORKS
+from ..units import describe
+from . import rule
+from ._util import exceeded_commitment
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@rule("PB301", "uncovered-dimension", E, "A dimension of the chosen framework is asked by no question.",
+      fail="""
+      frameworks: [bant]
+      qualifying_questions:
+        - id: budget
+          question: What monthly budget have you set aside for ads?
+          covers: {bant: [budget]}
+        - id: decision
+          question: Who else will decide on this?
+          covers: {bant: [authority]}
+        - id: timing
+          question: When do you want campaigns live?
+          covers: {bant: [timeline]}
+      """, ok="""
+      frameworks: [bant]
+      qualifying_questions:
+        - id: budget
+          question: What monthly budget have you set aside for ads?
+          covers: {bant: [budget]}
+        - id: decision
+          question: Who else will decide on this?
+          covers: {bant: [authority]}
+        - id: timing
+          question: When do you want campaigns live?
+          covers: {bant: [timeline]}
+        - id: problem
+          question: What is not working in your ads today?
+          covers: {bant: [need]}
+      """)
+def uncovered_dimension(pb):
+    """The playbook names the qualification frameworks sales uses (``frameworks: [bant]``).
+    Every dimension of each one must be covered by at least one question, or sales has no
+    agreed way to learn it."""
+    covered = {(fw, d) for q in pb.of("question") for fw, dims in q.covers.items() for d in dims}
+    for fw in pb.frameworks:
+        missing = [d for d in FRAMEWORKS[fw] if (fw, d) not in covered]
+        if missing and pb.frameworks_at:
+            from ..findings import Finding
+            yield Finding("PB301", pb.frameworks_at,
+                          f'No qualifying question covers {", ".join(missing)} of the {fw.upper()} '
+                          "framework; add a question for each.")
+
+
+@rule("PB302", "dimension-outside-framework", E, "A question cites a dimension its framework does not have.",
+      fail="""
+      qualifying_questions:
+        - id: urgency
+          question: How soon does this need to be fixed?
+          covers: {bant: [urgency]}
+      """, ok="""
+      qualifying_questions:
+        - id: urgency
+          question: How soon does this need to be fixed?
+          covers: {anum: [urgency]}
+      """)
+def dimension_outside_framework(pb):
+    """Each framework has fixed dimensions (BANT: budget, authority, need, timeline). A question
+    that cites a dimension the framework does not have, or an unknown framework, is filed
+    under the wrong heading and coverage reports go wrong."""
+    for q in pb.of("question"):
+        for fw, dims in q.covers.items():
+            if fw not in FRAMEWORKS:
+                yield pb.finding("PB302", q, ("covers", fw), f'"{fw}" is not a framework the playbook '
+                                 "knows; use one of: " + ", ".join(FRAMEWORKS) + ".")
+                continue
+            for index, d in enumerate(dims):
+                if d not in FRAMEWORKS[fw]:
+                    yield pb.finding("PB302", q, ("covers", fw, index),
+                                     f'"{d}" is not a dimension of {fw.upper()} (it has '
+                                     + ", ".join(FRAMEWORKS[fw]) + ").")
+
+
+@rule("PB303", "exit-dimension-unasked", E, "A stage needs a dimension no question asks by then.",
+      fail="""
+      stages:
+        - {id: sal, name: SAL, order: 1}
+        - {id: sql, name: SQL, order: 2, exit: {confirmed: [budget, authority]}}
+        - {id: opportunity, name: Opportunity, order: 3}
+      qualifying_questions:
+        - {id: budget, question: What is your monthly ad budget?, covers: {bant: [budget]}, asked_at: sal}
+        - {id: decision, question: Who signs the contract?, covers: {bant: [authority]}, asked_at: opportunity}
+      """, ok="""
+      stages:
+        - {id: sal, name: SAL, order: 1}
+        - {id: sql, name: SQL, order: 2, exit: {confirmed: [budget, authority]}}
+        - {id: opportunity, name: Opportunity, order: 3}
+      qualifying_questions:
+        - {id: budget, question: What is your monthly ad budget?, covers: {bant: [budget]}, asked_at: sal}
+        - {id: decision, question: Who signs the contract?, covers: {bant: [authority]}, asked_at: sql}
+      """)
+def exit_dimension_unasked(pb):
+    """If leaving a stage requires a confirmed dimension (Authority before a lead becomes an
+    opportunity), some question must ask it at that stage or earlier; otherwise sales must
+    confirm something the playbook never tells them to ask."""
+    asked: dict[str, list[int]] = {}
+    for q in pb.of("question"):
+        stage = pb.get("stage", q.asked_at) if q.asked_at else None
+        if stage is None:
+            continue
+        for dims in q.covers.values():
+            for d in dims:
+                asked.setdefault(d, []).append(stage.order)
+    for stage in pb.stages:
+        for part in ("entry", "exit"):
+            criteria = getattr(stage, part)
+            if criteria is None:
+                continue
+            for index, d in enumerate(criteria.confirmed):
+                if not any(order <= stage.order for order in asked.get(d, [])):
+                    yield pb.finding("PB303", stage, (part, "confirmed", index),
+                                     f'The stage "{stage.id}" needs {d} confirmed, but no qualifying '
+                                     f'question asks about {d} at "{stage.id}" or earlier.')
+
+
+@rule("PB304", "unprobed-commitment", W, "No question checks a prospect's view of a service commitment.",
+      fail="""
+      service_commitments:
+        - {id: reporting, name: Weekly report, metric: reporting_cadence, value: weekly}
+      """, ok="""
+      service_commitments:
+        - {id: reporting, name: Weekly report, metric: reporting_cadence, value: weekly}
+      qualifying_questions:
+        - id: relationship
+          question: If we worked together, what do you think that relationship should look like?
+          probes: [reporting]
+      """)
+def unprobed_commitment(pb):
+    """Deal alignment means checking, before the sale, that what the prospect expects matches
+    how we actually work. Each service commitment (response time, reporting, meetings) should
+    be probed by at least one qualifying question."""
+    probed = {c for q in pb.of("question") for c in q.probes}
+    for c in pb.of("commitment"):
+        if c.id not in probed:
+            yield pb.finding("PB304", c, ("id",), f'No qualifying question probes the commitment '
+                             f'"{c.id}" ({c.metric}: {describe(c.value)}); add it to a question\'s "probes".')
+
+
+@rule("PB305", "answer-exceeds-commitment", E, "A question accepts an answer we cannot deliver.",
+      fail="""
+      service_commitments:
+        - {id: meetings, name: Monthly strategy call, metric: meeting_cadence, value: monthly}
+      qualifying_questions:
+        - id: relationship
+          question: How often would you like to meet?
+          probes: [meetings]
+          acceptable:
+            - {text: Daily calls, metric: meeting_cadence, value: daily}
+      """, ok="""
+      service_commitments:
+        - {id: meetings, name: Monthly strategy call, metric: meeting_cadence, value: monthly}
+      qualifying_questions:
+        - id: relationship
+          question: How often would you like to meet?
+          probes: [meetings]
+          acceptable:
+            - {text: Once a month is plenty, metric: meeting_cadence, value: monthly}
+          red_flags:
+            - {text: Daily calls, metric: meeting_cadence, value: daily}
+      """)
+def answer_exceeds_commitment(pb):
+    """An acceptable answer must be something we can deliver. Accepting "daily calls" when we
+    meet monthly signs a client whose expectations we will break."""
+    for q in pb.of("question"):
+        for index, answer in enumerate(q.acceptable):
+            if answer.metric is None and answer.value is None:
+                continue
+            probed = q.probes[0] if (answer.metric is None and q.probes) else None
+            c = exceeded_commitment(pb, answer.metric, answer.value, probed)
+            if c:
+                yield pb.finding("PB305", q, ("acceptable", index), f'The question "{q.id}" accepts '
+                                 f'"{answer.text}" ({describe(answer.value)}), more than the commitment '
+                                 f'"{c.id}" ({describe(c.value)}); move it to red_flags.')
+
+
+@rule("PB306", "expectation-gap", W, "A buyer persona expects more than we commit to.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      expectations:
+        - {text: Answers within two hours, metric: response_time, value: 2h}
+      # file: definitions/commitments.yaml
+      service_commitments:
+        - {id: first-response, name: First response, metric: response_time, value: 1d business}
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      expectations:
+        - {text: An answer within two working days, metric: response_time, value: 2d business}
+      # file: definitions/commitments.yaml
+      service_commitments:
+        - {id: first-response, name: First response, metric: response_time, value: 1d business}
+      """)
+def expectation_gap(pb):
+    """When a buyer persona (someone we want) expects more than our service commitments give,
+    every deal with that persona starts misaligned. The gap is shown on the persona's page; fix
+    the persona, the commitment, or what sales says about it."""
+    for persona in pb.personas:
+        if persona.kind != "buyer":
+            continue
+        for index, exp in enumerate(persona.expectations):
+            c = exceeded_commitment(pb, exp.metric, exp.value, exp.commitment)
+            if c:
+                yield pb.finding("PB306", persona, ("expectations", index),
+                                 f'The persona "{persona.id}" expects "{exp.text}" ({describe(exp.value)}) '
+                                 f'but the commitment "{c.id}" is {describe(c.value)}.')
