@@ -40,11 +40,9 @@ class LocList(list):
 class _Parser(CParser):
     """libyaml parser whose resolver only tells empty values from text (fast and predictable)."""
 
-    def descend_resolver(self, *args):  # noqa: D102 - resolver protocol
-        pass
-
-    def ascend_resolver(self, *args):  # noqa: D102
-        pass
+    # The resolver protocol calls these for every node; C builtins are the cheapest no-ops.
+    descend_resolver = staticmethod(slice)
+    ascend_resolver = staticmethod(tuple)
 
     def resolve(self, kind, value, implicit):  # noqa: D102
         if kind is ScalarNode and implicit[0] and value in _NULL_WORDS:
@@ -150,13 +148,14 @@ class _Walker:
         self.loaded = loaded
         self.seen: set[int] | None = set() if track_aliases else None
 
-    def value(self, node, depth):
+    def value(self, node, depth, used_at=None):
         if self.seen is not None:
             key = id(node)
             if key in self.seen:
                 m = node.start_mark
+                line, col = used_at or (m.line + 1, m.column + 1)
                 raise _Refusal("PB002", "Anchors and aliases (&name, *name) are not allowed in "
-                               "a playbook: write the value out in full.", m.line + 1, m.column + 1)
+                               "a playbook: write the value out in full.", line, col)
             self.seen.add(key)
         tag = node.tag
         cls = node.__class__
@@ -214,7 +213,7 @@ class _Walker:
             vm = value_node.start_mark
             key_locs[key] = (km.line + 1, km.column + 1)
             value_locs[key] = (vm.line + 1, vm.column + 1)
-            out[key] = self.value(value_node, depth + 1)
+            out[key] = self.value(value_node, depth + 1, key_locs[key])
         out.key_locs = key_locs
         out.value_locs = value_locs
         return out

@@ -53,7 +53,7 @@ class Entity(Model):
     last_reviewed: dt.date | None = None
     review_every_days: int | None = Field(None, gt=0)
     description: str | None = None
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
 
     _raw: Any = PrivateAttr(None)
     _file: str = PrivateAttr("")
@@ -96,9 +96,9 @@ Condition = Annotated[dict[str, Ops], AfterValidator(_one_field)]
 class Criteria(Model):
     """Structured criteria: all of / any of the conditions, dimensions confirmed, and a sentence."""
 
-    all: list[Condition] = []
-    any: list[Condition] = []
-    confirmed: list[str] = Field([], description="Qualification dimensions that must be confirmed "
+    all: list[Condition] = Field(default_factory=list)
+    any: list[Condition] = Field(default_factory=list)
+    confirmed: list[str] = Field(default_factory=list, description="Qualification dimensions that must be confirmed "
                                  "(for example authority, budget).")
     description: str | None = None
 
@@ -135,8 +135,8 @@ class Team(Entity):
     KIND = "team"
     side: Literal["marketing", "sales", "service", "leadership"] | None = None
     lead: str | None = Field(None, description="The team's lead contact.")
-    members: list[str] = []
-    roles: list[Role] = []
+    members: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
 
 
 class Commitment(Entity):
@@ -157,15 +157,15 @@ class Objection(Model):
 
 class JourneyStep(Model):
     stage: str
-    touchpoints: list[str] = []
+    touchpoints: list[str] = Field(default_factory=list)
     owner: TeamRef | None = None
     thinking: str | None = None
 
 
 class Psychographics(Model):
-    values: list[str] = []
-    beliefs: list[str] = []
-    interests: list[str] = []
+    values: list[str] = Field(default_factory=list)
+    beliefs: list[str] = Field(default_factory=list)
+    interests: list[str] = Field(default_factory=list)
 
 
 class Persona(Entity):
@@ -174,18 +174,18 @@ class Persona(Entity):
     buying_role: Literal["economic-buyer", "champion", "evaluator", "user", "influencer"] | None = None
     summary: str | None = None
     quote: str | None = None
-    demographics: dict[str, str] = {}
-    firmographics: dict[str, str] = {}
-    criteria: list[Condition] = Field([], description="Lead facts that identify this persona.")
-    psychographics: Psychographics = Psychographics()
-    goals: list[str] = []
-    challenges: list[str] = []
-    objections: list[Objection] = []
-    watering_holes: list[str] = []
-    expectations: list[Promise] = []
-    good_fit_signals: list[Signal] = []
-    red_flags: list[Signal] = []
-    journey: list[JourneyStep] = []
+    demographics: dict[str, str] = Field(default_factory=dict)
+    firmographics: dict[str, str] = Field(default_factory=dict)
+    criteria: list[Condition] = Field(default_factory=list, description="Lead facts that identify this persona.")
+    psychographics: Psychographics = Field(default_factory=Psychographics)
+    goals: list[str] = Field(default_factory=list)
+    challenges: list[str] = Field(default_factory=list)
+    objections: list[Objection] = Field(default_factory=list)
+    watering_holes: list[str] = Field(default_factory=list)
+    expectations: list[Promise] = Field(default_factory=list)
+    good_fit_signals: list[Signal] = Field(default_factory=list)
+    red_flags: list[Signal] = Field(default_factory=list)
+    journey: list[JourneyStep] = Field(default_factory=list)
     nurture_track: NurtureRef | None = None
 
 
@@ -209,7 +209,7 @@ class Transition(Model):
     to: StageRef | None = None
     type: Literal["forward", "recycle", "disqualify"] = "forward"
     trigger: str | None = None
-    reasons: list[str] = []
+    reasons: list[str] = Field(default_factory=list)
     nurture_track: NurtureRef | None = None
     reset_engagement: bool = False
 
@@ -231,7 +231,7 @@ class FollowUp(Model):
 
 
 class Rejection(Model):
-    reasons: list[str] = []
+    reasons: list[str] = Field(default_factory=list)
     recycle_to: NurtureRef | None = None
 
 
@@ -241,7 +241,7 @@ class Handoff(Entity):
     to_stage: StageRef
     from_team: TeamRef | None = None
     to_team: TeamRef | None = None
-    information: list[str] = []
+    information: list[str] = Field(default_factory=list)
     follow_up: FollowUp | None = None
     accept_within: Duration | None = None
     on_reject: Rejection | None = None
@@ -251,9 +251,9 @@ class Handoff(Entity):
 
 class NurtureTrack(Entity):
     KIND = "nurture"
-    personas: list[PersonaRef] = []
+    personas: list[PersonaRef] = Field(default_factory=list)
     cadence: Cadence | None = None
-    content: list[str] = []
+    content: list[str] = Field(default_factory=list)
     exit_to: StageRef | None = None
     exit_when: Criteria | None = None
     wait_days: int | None = Field(None, ge=0)
@@ -281,7 +281,7 @@ class ScoringGroup(Model):
     kind: Literal["fit", "engagement"]
     cap: float | None = Field(None, gt=0)
     decay: Decay | None = None
-    rules: list[ScoringRule] = []
+    rules: list[ScoringRule] = Field(default_factory=list)
 
 
 class Band(Model):
@@ -294,17 +294,17 @@ class Band(Model):
 class ScoringModel(Entity):
     KIND = "scoring"
     limit: float | None = Field(None, gt=0, description="Overall maximum of the total score.")
-    groups: list[ScoringGroup] = []
-    bands: list[Band] = []
+    groups: list[ScoringGroup] = Field(default_factory=list)
+    bands: list[Band] = Field(default_factory=list)
 
 
 class Canvas(Model):
-    jobs: list[str] = []
-    pains: list[str] = []
-    gains: list[str] = []
-    pain_relievers: list[str] = []
-    gain_creators: list[str] = []
-    products_and_services: list[str] = []
+    jobs: list[str] = Field(default_factory=list)
+    pains: list[str] = Field(default_factory=list)
+    gains: list[str] = Field(default_factory=list)
+    pain_relievers: list[str] = Field(default_factory=list)
+    gain_creators: list[str] = Field(default_factory=list)
+    products_and_services: list[str] = Field(default_factory=list)
 
 
 class Positioning(Model):
@@ -326,11 +326,11 @@ class Proposition(Entity):
     statement: str
     statements: Statements | None = Field(None, description="Channel wording; must say the same "
                                           "as the statement.")
-    personas: list[PersonaRef] = []
+    personas: list[PersonaRef] = Field(default_factory=list)
     canvas: Canvas | None = None
     positioning: Positioning | None = None
-    proof_points: list[str] = []
-    claims: list[Promise] = []
+    proof_points: list[str] = Field(default_factory=list)
+    claims: list[Promise] = Field(default_factory=list)
 
 
 FRAMEWORKS: dict[str, tuple[str, ...]] = {
@@ -359,13 +359,13 @@ class Question(Entity):
     name: str | None = None  # the question itself is the name when no short name is given
     question: str
     purpose: str | None = None
-    covers: dict[str, list[str]] = Field({}, description="Framework -> dimensions this question "
+    covers: dict[str, list[str]] = Field(default_factory=dict, description="Framework -> dimensions this question "
                                          "covers, e.g. {bant: [budget]}.")
     asked_at: StageRef | None = None
-    personas: list[PersonaRef] = []
-    probes: list[CommitmentRef] = []
-    acceptable: list[Answer] = []
-    red_flags: list[Answer] = []
+    personas: list[PersonaRef] = Field(default_factory=list)
+    probes: list[CommitmentRef] = Field(default_factory=list)
+    acceptable: list[Answer] = Field(default_factory=list)
+    red_flags: list[Answer] = Field(default_factory=list)
     follow_up: str | None = None
 
     @field_validator("covers", mode="before")
@@ -404,13 +404,13 @@ class EscalationLevel(Model):
 class ComplaintProcedure(Entity):
     KIND = "complaint"
     category: str
-    channels: list[str] = []
+    channels: list[str] = Field(default_factory=list)
     case_owner: RoleRef | None = None
     spokesperson: RoleRef | list[RoleRef] | None = None
-    steps: list[ComplaintStep] = []
-    severities: list[Severity] = []
-    escalation: list[EscalationLevel] = []
-    remedies: list[Promise] = []
+    steps: list[ComplaintStep] = Field(default_factory=list)
+    severities: list[Severity] = Field(default_factory=list)
+    escalation: list[EscalationLevel] = Field(default_factory=list)
+    remedies: list[Promise] = Field(default_factory=list)
 
 
 class Briefing(Model):
@@ -428,14 +428,14 @@ class Campaign(Entity):
     KIND = "campaign"
     starts: dt.date
     ends: dt.date | None = None
-    channels: list[str] = []
+    channels: list[str] = Field(default_factory=list)
     offer: str | None = None
     price: Money | None = None
-    promises: list[Promise] = []
-    personas: list[PersonaRef] = []
-    value_propositions: list[PropositionRef] = []
+    promises: list[Promise] = Field(default_factory=list)
+    personas: list[PersonaRef] = Field(default_factory=list)
+    value_propositions: list[PropositionRef] = Field(default_factory=list)
     sales_briefing: Briefing | None = None
-    sales_must_know: list[FaqEntry] = []
+    sales_must_know: list[FaqEntry] = Field(default_factory=list)
 
 
 class Goal(Entity):
@@ -444,7 +444,7 @@ class Goal(Entity):
     target: str
     period: str | None = None
     baseline: str | None = None
-    supports: list[GoalRef] = []
+    supports: list[GoalRef] = Field(default_factory=list)
 
 
 class EntityLink(Model):
@@ -458,7 +458,7 @@ class Term(Entity):
     term: str
     abbreviation: str | None = None
     definition: str
-    synonyms: list[str] = []
+    synonyms: list[str] = Field(default_factory=list)
     defined_by: EntityLink | None = None
 
 
@@ -466,8 +466,8 @@ class Meeting(Entity):
     KIND = "meeting"
     cadence: Cadence
     duration: Duration | None = None
-    attendees: list[TeamRef] = []
-    agenda: list[str] = []
+    attendees: list[TeamRef] = Field(default_factory=list)
+    agenda: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- files and sections

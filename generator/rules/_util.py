@@ -108,13 +108,6 @@ def _combine(a: Range, b: Range) -> Range:
     return Range(lo, not lo_incl, hi, hi_incl, allowed, a.excluded | b.excluded)
 
 
-def overlap(conds_a, conds_b) -> tuple[bool, list[str]]:
-    """Whether two condition sets can both hold; also the fields they both constrain."""
-    a, b = conditions_by_field(conds_a), conditions_by_field(conds_b)
-    common = sorted(set(a) & set(b))
-    return all(intersects(a[f], b[f]) for f in common), common
-
-
 def lower_bound(criteria, field: str):
     """(value, inclusive, index in criteria.all) of the lower bound on ``field`` or None."""
     if criteria is None:
@@ -168,6 +161,6 @@ def qualification_stage(pb):
     return None
 
 
-__all__ = ["describe", "Range", "to_range", "intersects", "overlap", "conditions_by_field",
+__all__ = ["describe", "Range", "to_range", "intersects", "conditions_by_field",
            "lower_bound", "fmt", "exceeded_commitment", "qualification_stage", "SCORE_FIELDS",
            "mentions_field", "commitments_by_metric"]

@@ -116,16 +116,19 @@ _BUDGET_WORDS = ("budget", "price", "spend", "fee", "retainer")
 def campaign_offer_contradicted(pb):
     """A campaign price that a qualifying question treats as a red flag (a budget we turn down),
     or a campaign promise beyond our commitments, brings in leads sales must then disqualify."""
+    budget_flags = []
+    for q in pb.of("question"):
+        for flag in q.red_flags:
+            if flag.when:
+                field, ops = next(iter(flag.when.items()))
+                if any(w in field for w in _BUDGET_WORDS):
+                    budget_flags.append((q, flag, to_range(ops)))
     for c in pb.of("campaign"):
         if c.price is not None:
-            for q in pb.of("question"):
-                for flag in q.red_flags:
-                    if not flag.when:
-                        continue
-                    field, ops = next(iter(flag.when.items()))
-                    if any(w in field for w in _BUDGET_WORDS) and _in_interval(c.price.amount, to_range(ops)):
-                        yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
-                                         f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
+            for q, flag, wanted in budget_flags:
+                if _in_interval(c.price.amount, wanted):
+                    yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
+                                     f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
         for index, promise in enumerate(c.promises):
             commitment = exceeded_commitment(pb, promise.metric, promise.value, promise.commitment)
             if commitment:

@@ -7,7 +7,7 @@ import re
 from ..findings import Severity
 from ..units import describe
 from . import rule
-from ._util import exceeded_commitment, overlap
+from ._util import conditions_by_field, exceeded_commitment, intersects
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -74,13 +74,14 @@ def negative_overlaps_buyer(pb):
     """A lead cannot be both someone we want and someone we exclude. When every criterion a
     negative persona shares with a buyer persona can hold at once, some leads match both and
     marketing and sales will each call them differently."""
-    buyers = [p for p in pb.personas if p.kind == "buyer" and p.criteria]
+    buyers = [(p, conditions_by_field(p.criteria)) for p in pb.personas if p.kind == "buyer" and p.criteria]
     for persona in pb.personas:
         if persona.kind != "negative" or not persona.criteria:
             continue
-        for buyer in buyers:
-            both, common = overlap(persona.criteria, buyer.criteria)
-            if common and both:
+        mine = conditions_by_field(persona.criteria)
+        for buyer, theirs in buyers:
+            common = sorted(set(mine) & set(theirs))
+            if common and all(intersects(mine[f], theirs[f]) for f in common):
                 yield pb.finding("PB402", persona, ("criteria",),
                                  f'The negative persona "{persona.id}" and the buyer persona "{buyer.id}" '
                                  f"can both match one lead (on {', '.join(common)}); make their criteria "
