@@ -154,8 +154,8 @@ class _Walker:
             if key in self.seen:
                 m = node.start_mark
                 line, col = used_at or (m.line + 1, m.column + 1)
-                raise _Refusal("PB002", "Anchors and aliases (&name, *name) are not allowed in "
-                               "a playbook: write the value out in full.", line, col)
+                raise _Refusal("PB002", "Aliases (*name) that repeat an anchored value (&name) are "
+                               "not allowed in a playbook: write the value out in full.", line, col)
             self.seen.add(key)
         tag = node.tag
         cls = node.__class__

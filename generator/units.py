@@ -82,7 +82,8 @@ class Duration(_TextValue):
     def hours(self) -> float:
         """Length in this duration's own kind of hours (business or calendar)."""
         if self.business and _UNIT_HOURS[self.unit] >= 24:
-            return self.amount * (_UNIT_HOURS[self.unit] / 24) * 8
+            days = 5 if _UNIT_HOURS[self.unit] >= 168 else 1  # a business week is five working days
+            return self.amount * days * 8
         return self.amount * _UNIT_HOURS[self.unit]
 
     @property
