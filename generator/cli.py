@@ -6,7 +6,6 @@ Exit codes: 0 clean (or findings below ``--fail-on``), 1 findings at or above ``
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..model import Ops
-from ..units import demands_more, describe
+from ..units import demands_more
 
 SCORE_FIELDS = ("fit_score", "engagement_score", "total_score")
 
@@ -59,7 +59,7 @@ def to_range(ops: Ops) -> Range:
     return r
 
 
-def _in_interval(value: float, r: Range) -> bool:
+def in_interval(value: float, r: Range) -> bool:
     if value < r.lo or (value == r.lo and not r.lo_incl):
         return False
     if value > r.hi or (value == r.hi and not r.hi_incl):
@@ -84,7 +84,7 @@ def intersects(a: Range, b: Range) -> bool:
             return False
         bounded = numeric.lo != -math.inf or numeric.hi != math.inf
         if bounded:
-            return any(_num(v) is not None and _in_interval(_num(v), numeric) for v in candidates)
+            return any(_num(v) is not None and in_interval(_num(v), numeric) for v in candidates)
     return True
 
 
@@ -160,7 +160,3 @@ def qualification_stage(pb):
             return stage
     return None
 
-
-__all__ = ["describe", "Range", "to_range", "intersects", "conditions_by_field",
-           "lower_bound", "fmt", "exceeded_commitment", "qualification_stage", "SCORE_FIELDS",
-           "mentions_field", "commitments_by_metric"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Severity
 from ..units import describe
 from . import rule
-from ._util import _in_interval, exceeded_commitment, to_range
+from ._util import in_interval, exceeded_commitment, to_range
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -86,7 +86,9 @@ def campaign_unapproved_proposition(pb):
                                  f'the value proposition "{vid}", which is {vp.status}, not approved.')
 
 
-_BUDGET_WORDS = ("budget", "price", "spend", "fee", "retainer")
+# Fields about what the client pays us; an advertising budget (paid to the ad platform) is not.
+_BUDGET_WORDS = ("budget", "price", "fee", "retainer")
+_AD_SPEND_WORDS = ("ad_budget", "ad_spend", "ads_budget")
 
 
 @rule("PB604", "campaign-offer-contradicted", W, "A campaign's offer or price contradicts a question or commitment.",
@@ -121,12 +123,12 @@ def campaign_offer_contradicted(pb):
         for flag in q.red_flags:
             if flag.when:
                 field, ops = next(iter(flag.when.items()))
-                if any(w in field for w in _BUDGET_WORDS):
+                if any(w in field for w in _BUDGET_WORDS) and not any(w in field for w in _AD_SPEND_WORDS):
                     budget_flags.append((q, flag, to_range(ops)))
     for c in pb.of("campaign"):
         if c.price is not None:
             for q, flag, wanted in budget_flags:
-                if _in_interval(c.price.amount, wanted):
+                if in_interval(c.price.amount, wanted):
                     yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
                                      f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
         for index, promise in enumerate(c.promises):

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..findings import Severity
 from . import rule
-from ._util import SCORE_FIELDS, fmt, lower_bound, qualification_stage
+from ._util import fmt, lower_bound, qualification_stage
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -509,5 +509,3 @@ def recycle_keeps_engagement(pb):
                              f'"{mql.id}", without resetting engagement, so they re-qualify at once; '
                              'set reset_engagement: true.')
 
-
-__all__ = ["SCORE_FIELDS"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ..findings import Finding, Severity
+from ..findings import Severity
 from ..model import ENTITY_CLASSES, KIND_LABELS
 from . import builtin, rule
 
