@@ -194,13 +194,14 @@ class _Walker:
         out.line, out.col = m.line + 1, m.column + 1
         key_locs: dict[str, tuple[int, int]] = {}
         value_locs: dict[str, tuple[int, int]] = {}
+        seen = self.seen
         for key_node, value_node in node.value:
             km = key_node.start_mark
             if key_node.__class__ is not ScalarNode:
                 raise _Refusal("PB010", "A key must be a plain word, not a list or mapping.",
                                km.line + 1, km.column + 1)
-            if self.seen is not None:
-                self.seen.add(id(key_node))
+            if seen is not None:
+                seen.add(id(key_node))
             if key_node.tag is not _STR and key_node.tag is not _NULL:
                 self._refuse_tag(key_node)
             key = key_node.value
@@ -211,9 +212,13 @@ class _Walker:
                     "YAML would silently keep only the last one. Remove one of them."))
                 continue
             vm = value_node.start_mark
-            key_locs[key] = (km.line + 1, km.column + 1)
+            key_locs[key] = kl = (km.line + 1, km.column + 1)
             value_locs[key] = (vm.line + 1, vm.column + 1)
-            out[key] = self.value(value_node, depth + 1, key_locs[key])
+            # plain text is by far the most common value: take it without a call
+            if value_node.__class__ is ScalarNode and value_node.tag is _STR and seen is None:
+                out[key] = value_node.value
+            else:
+                out[key] = self.value(value_node, depth + 1, kl)
         out.key_locs = key_locs
         out.value_locs = value_locs
         return out

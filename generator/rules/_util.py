@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 
 from ..model import Ops
@@ -11,7 +12,7 @@ from ..units import demands_more
 SCORE_FIELDS = ("fit_score", "engagement_score", "total_score")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Range:
     """What values of one field a condition lets through."""
 
@@ -34,29 +35,27 @@ def _num(text):
 
 
 def to_range(ops: Ops) -> Range:
-    r = Range()
+    lo, lo_incl, hi, hi_incl = -math.inf, True, math.inf, True
     if ops.gte is not None:
-        r.lo, r.lo_incl = ops.gte, True
-    if ops.gt is not None and ops.gt >= r.lo:
-        r.lo, r.lo_incl = ops.gt, False
+        lo, lo_incl = ops.gte, True
+    if ops.gt is not None and ops.gt >= lo:
+        lo, lo_incl = ops.gt, False
     if ops.lte is not None:
-        r.hi, r.hi_incl = ops.lte, True
-    if ops.lt is not None and ops.lt <= r.hi:
-        r.hi, r.hi_incl = ops.lt, False
+        hi, hi_incl = ops.lte, True
+    if ops.lt is not None and ops.lt <= hi:
+        hi, hi_incl = ops.lt, False
     allowed = None
     if ops.eq is not None:
         allowed = frozenset([ops.eq.lower()])
     if ops.in_ is not None:
         values = frozenset(v.lower() for v in ops.in_)
         allowed = values if allowed is None else allowed & values
-    r.allowed = allowed
     excluded = set()
     if ops.ne is not None:
         excluded.add(ops.ne.lower())
     if ops.not_in:
         excluded.update(v.lower() for v in ops.not_in)
-    r.excluded = frozenset(excluded)
-    return r
+    return Range(lo, lo_incl, hi, hi_incl, allowed, frozenset(excluded))
 
 
 def in_interval(value: float, r: Range) -> bool:
@@ -67,6 +66,7 @@ def in_interval(value: float, r: Range) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
 def intersects(a: Range, b: Range) -> bool:
     """Whether some value satisfies both ranges."""
     lo, lo_incl = (a.lo, a.lo_incl) if a.lo > b.lo else (b.lo, b.lo_incl) if b.lo > a.lo else (
