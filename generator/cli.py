@@ -6,6 +6,7 @@ Exit codes: 0 clean (or findings below ``--fail-on``), 1 findings at or above ``
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -97,6 +98,90 @@ def check(path, fmt, fail_on, config_file, today, color):
     threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}[fail_on]
     if threshold is not None and result.findings and result.worst() >= threshold:
         sys.exit(1)
+
+
+def _report(result, colour: bool) -> None:
+    for line in text_lines(result, colour):
+        click.echo(line, color=colour)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to put the site (default: site/ in the playbook folder).")
+@click.option("--strict", is_flag=True, help="Fail on broken links and Markdown warnings.")
+@click.option("--allow-errors", is_flag=True, help="Build even when the check finds errors.")
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
+              help="The site engine that turns the Markdown tree into HTML.")
+@click.option("--markdown-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also keep a copy of the generated Markdown tree here.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Show review dates as of this day (YYYY-MM-DD).")
+@click.option("--color/--no-color", default=None)
+def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_file, today, color):
+    """Check the playbook, then build its site (default: into site/).
+
+    The site is built in a temporary folder and replaces the previous one only when the build
+    succeeds. Check errors stop the build unless --allow-errors is given.
+
+    \b
+    Example:
+      playbook build
+      playbook build --strict --site-dir public
+    """
+    import time
+
+    from .site import SiteError, build_site
+    started = time.perf_counter()
+    root, found, _ = locate_playbook(path)
+    cfg = _config(config_file or found)
+    day = today.date() if today else dt.date.today()
+    result = run_check(root, cfg, day)
+    colour = sys.stdout.isatty() if color is None else color
+    if result.findings:
+        _report(result, colour)
+    if result.counts.get("error") and not allow_errors:
+        click.echo("The site was not built: fix the errors above, or build anyway with --allow-errors.",
+                   err=True)
+        sys.exit(1)
+    target = site_dir or (root / "site")
+    try:
+        built = build_site(result.playbook, cfg, target, day, strict=strict, engine=engine,
+                           keep_docs=markdown_dir)
+    except SiteError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for line in built.output.splitlines():
+        if line.startswith("WARNING"):
+            click.echo(line, err=True)
+    click.echo(f"Built {built.pages} pages into {built.site} in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True,
+              help="Address and port to serve on.")
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True)
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def serve(path, dev_addr, engine, config_file):
+    """Preview the site locally; editing any YAML, template or page refreshes the browser.
+
+    \b
+    Example:
+      playbook serve
+      playbook serve -a 0.0.0.0:8080
+    """
+    from .site import serve as serve_site
+    root, found, _ = locate_playbook(path)
+
+    def load():
+        cfg = _config(config_file or found)
+        today = dt.date.today()
+        result = run_check(root, cfg, today)
+        return result.playbook, cfg, result, today
+
+    sys.exit(serve_site(root, load, dev_addr, engine, echo=click.echo))
 
 
 @main.command()

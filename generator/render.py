@@ -1,0 +1,489 @@
+"""Render a :class:`Playbook` into a plain Markdown tree and its navigation.
+
+Pure: the same playbook, configuration and day give the same bytes. The tree uses only
+Python-Markdown extensions (abbr, attr_list, tables, admonition, toc) and inline SVG, never an
+MkDocs plugin hook, so MkDocs, ProperDocs and Zensical all build it.
+
+All user text reaches the page through :func:`md_escape`: HTML is escaped and Markdown
+punctuation is backslash-escaped, so a ``<script>`` in a persona's name is shown as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from . import model as m
+from .config import Config
+from .diagram import lifecycle_svg
+from .playbook import Playbook
+from .rules._util import SCORE_FIELDS, exceeded_commitment, lower_bound, qualification_stage
+from .rules.scoring import max_scores
+from .units import describe
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
+HAND_WRITTEN_DIR = "playbook"
+NAV_LIMIT = 30  # kinds with more entities than this list only their index page in the navigation
+
+
+def md_escape(text) -> Markup:
+    """User text as inert inline Markdown: HTML escaped, Markdown punctuation escaped."""
+    if isinstance(text, Markup):
+        return text
+    if text is None:
+        return Markup("")
+    s = str(escape(str(text)))
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = re.sub(r"^(\s*)([-=])", r"\1\\\2", s)  # no accidental list items or setext headings
+    s = re.sub(r"^(\s*\d+)\.", r"\1\\.", s)  # no accidental ordered lists
+    return Markup(" ".join(s.split()))
+
+
+def safe_slug(ident: str) -> str:
+    """An id usable as a file name: the id itself when it is a slug, else a slug plus a hash."""
+    if SLUG.match(ident) and len(ident) <= 64:
+        return ident
+    base = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")[:40] or "entity"
+    return f"{base}-{hashlib.sha1(ident.encode()).hexdigest()[:8]}"
+
+
+@dataclass
+class Page:
+    path: str
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+# Where each kind lives: (page pattern, anchored?) — anchored kinds are sections of one page.
+_PLACES = {
+    "persona": ("personas/{id}.md", False),
+    "stage": ("lifecycle/{id}.md", False),
+    "proposition": ("value-propositions/{id}.md", False),
+    "complaint": ("complaints/{id}.md", False),
+    "reason": ("lifecycle/index.md", True),
+    "handoff": ("handoffs.md", True),
+    "nurture": ("nurture-tracks.md", True),
+    "scoring": ("scoring.md", False),
+    "question": ("qualifying-questions/index.md", True),
+    "commitment": ("service-commitments.md", True),
+    "goal": ("goals.md", True),
+    "campaign": ("campaigns.md", True),
+    "term": ("glossary.md", True),
+    "meeting": ("meetings.md", True),
+    "team": ("teams.md", True),
+    "role": ("teams.md", True),
+}
+
+STAGE_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne": "is not",
+               "in_": "is one of", "not_in": "is none of", "exists": "is known"}
+
+
+class Renderer:
+    def __init__(self, pb: Playbook, config: Config, today: dt.date, templates: Path | None = None):
+        self.pb, self.config, self.today = pb, config, today
+        loaders = []
+        if templates is not None and templates.is_dir():
+            loaders.append(FileSystemLoader(str(templates)))
+        loaders.append(PackageLoader("generator", "templates"))
+        self.env = Environment(loader=ChoiceLoader(loaders), finalize=self._finalize,
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True, autoescape=False)
+        self.env.filters.update(t=md_escape, crit=self.criteria, short=self.short_criteria, cond=self.condition,
+                                describe=lambda v: md_escape(describe(v)), date=self.date)
+        self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
+                                cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
+                                tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))
+        self.current = "index.md"
+        self.abbreviations = self._abbreviations()
+
+    # ------------------------------------------------------------ escaping and helpers
+
+    @staticmethod
+    def slug(ident: str) -> Markup:
+        return Markup(safe_slug(ident))
+
+    @staticmethod
+    def _finalize(value):
+        if isinstance(value, Markup):
+            return value
+        if value is None:
+            return ""
+        return md_escape(value)
+
+    def date(self, value) -> Markup:
+        return Markup(value.isoformat()) if value else Markup("")
+
+    def url(self, kind: str, ident: str) -> str | None:
+        """The Markdown path (with #anchor) of an entity, relative to the current page."""
+        place = _PLACES.get(kind)
+        if place is None:
+            return None
+        if kind == "role":
+            if ident not in self.pb.roles:
+                kind = "team"
+                if ident not in self.pb.known_ids["team"]:
+                    return None
+            else:
+                return self._rel("teams.md") + "#role-" + safe_slug(ident)
+        elif self.pb.get(kind, ident) is None:
+            return None
+        pattern, anchored = _PLACES[kind]
+        target = pattern.format(id=safe_slug(ident))
+        rel = self._rel(target)
+        return rel + "#" + safe_slug(ident) if anchored else rel
+
+    def _rel(self, target: str) -> str:
+        here = posixpath.dirname(self.current)
+        return posixpath.relpath(target, here or ".")
+
+    def link(self, kind, ident=None, text=None) -> Markup:
+        """A Markdown link to an entity; plain text (struck through) when it does not exist."""
+        if isinstance(kind, m.Entity):
+            entity = kind
+            kind, ident = entity.KIND, entity.id
+            text = text if text is not None else self.title_of(entity)
+        else:
+            entity = self.pb.get(kind, ident) if ident else None
+            if text is None:
+                if kind == "role" and ident in self.pb.roles:
+                    text = self.pb.roles[ident][1].name
+                else:
+                    text = self.title_of(entity) if entity else ident
+        href = self.url(kind, ident) if ident else None
+        if href is None:
+            return Markup(f"~~{md_escape(text)}~~")
+        return Markup(f"[{md_escape(text)}]({href})")
+
+    def page_link(self, path: str, text: str) -> Markup:
+        return Markup(f"[{md_escape(text)}]({self._rel(path)})")
+
+    @staticmethod
+    def title_of(entity) -> str:
+        if isinstance(entity, m.Term):
+            return entity.term
+        if isinstance(entity, m.Question):
+            return entity.name or entity.question
+        if isinstance(entity, m.Stage) and entity.abbreviation:
+            return f"{entity.name} ({entity.abbreviation})"
+        return entity.name or entity.id
+
+    def referrers(self, entity) -> list[tuple[Markup, str]]:
+        """(link to the referring entity, what kind it is), sorted and without repeats."""
+        out = {}
+        for ref in self.pb.referrers_of(entity):
+            src = ref.source
+            if isinstance(src, m.Entity):
+                key = (m.KIND_LABELS[src.KIND], self.title_of(src).lower(), src.id)
+                out[key] = (self.link(src), m.KIND_LABELS[src.KIND])
+        if isinstance(entity, m.Team):
+            for ref in self.pb.referrers.get(("role", entity.id), []):
+                src = ref.source
+                if isinstance(src, m.Entity):
+                    out[(m.KIND_LABELS[src.KIND], self.title_of(src).lower(), src.id)] = (
+                        self.link(src), m.KIND_LABELS[src.KIND])
+        return [out[k] for k in sorted(out)]
+
+    def review_due(self, entity) -> dt.date | None:
+        days = entity.review_every_days or self.config.review_every_days
+        if entity.last_reviewed is None or not days:
+            return None
+        return entity.last_reviewed + dt.timedelta(days=days)
+
+    def edit_url(self, entity) -> str | None:
+        pattern = self.config.site.get("edit_url") if self.config.site else None
+        if not pattern or not isinstance(pattern, str):
+            return None
+        return pattern.replace("{path}", entity._file)
+
+    def meta(self, entity) -> Markup:
+        """The owner / status / review line shown under every entity's title."""
+        parts = []
+        if entity.owner:
+            parts.append(f"**Owner** {self.link('team', entity.owner)}")
+        else:
+            parts.append("**Owner** none")
+        parts.append(f"**Status** {md_escape(entity.status)}")
+        if entity.last_reviewed:
+            parts.append(f"**Last reviewed** {entity.last_reviewed.isoformat()}")
+        due = self.review_due(entity)
+        if due and due < self.today:
+            parts.append(f'<span class="pb-overdue">Review overdue since {due.isoformat()}</span>')
+        elif due:
+            parts.append(f"**Next review** {due.isoformat()}")
+        edit = self.edit_url(entity)
+        if edit:
+            parts.append(f"[Propose a change]({escape(edit)}){{ .pb-edit }}")
+        return Markup(" · ".join(parts) + "\n{: .pb-meta }")
+
+    def tag_links(self, entity) -> Markup:
+        tags = self.tags_of(entity)
+        if not tags:
+            return Markup("")
+        links = [f"[{md_escape(t)}]({self._rel('tags.md')}#{tag_anchor(t)}){{ .pb-tag }}" for t in tags]
+        return Markup(" ".join(links))
+
+    @staticmethod
+    def tags_of(entity) -> list[str]:
+        tags = []
+        if entity.owner:
+            tags.append(f"owner: {entity.owner}")
+        if isinstance(entity, m.Persona):
+            tags.append(f"persona: {entity.kind}")
+        stage = getattr(entity, "asked_at", None) or getattr(entity, "exit_to", None)
+        if stage:
+            tags.append(f"stage: {stage}")
+        if isinstance(entity, m.Stage):
+            tags.append(f"stage: {entity.id}")
+        tags.extend(f"tag: {t}" for t in entity.tags)
+        return tags
+
+    def condition(self, cond) -> Markup:
+        parts = []
+        for fieldname, ops in cond.items():
+            for op, word in STAGE_WORDS.items():
+                value = getattr(ops, op)
+                if value is None:
+                    continue
+                if isinstance(value, list):
+                    shown = ", ".join(value)
+                elif isinstance(value, bool):
+                    shown = "" if value else "(not)"
+                elif isinstance(value, float):
+                    shown = f"{value:g}"
+                else:
+                    shown = value
+                parts.append(f"{fieldname.replace('_', ' ')} {word} {shown}".strip())
+        return md_escape(" and ".join(parts))
+
+    def short_criteria(self, criteria) -> Markup:
+        """The sentence when there is one, else the structured conditions."""
+        if criteria is not None and criteria.description:
+            return md_escape(criteria.description)
+        return self.criteria(criteria)
+
+    def criteria(self, criteria) -> Markup:
+        if criteria is None:
+            return Markup("—")
+        bits = []
+        if criteria.all:
+            bits.append(" and ".join(self.condition(c) for c in criteria.all))
+        if criteria.any:
+            bits.append("any of: " + "; ".join(self.condition(c) for c in criteria.any))
+        if criteria.confirmed:
+            bits.append("confirmed: " + ", ".join(md_escape(d) for d in criteria.confirmed))
+        text = Markup("; ").join(Markup(b) for b in bits) if bits else Markup("")
+        if criteria.description:
+            text = Markup(f"{md_escape(criteria.description)}" + (f" ({text})" if text else ""))
+        return text or Markup("—")
+
+    def _abbreviations(self) -> list[tuple[str, str]]:
+        out = {}
+        for term in self.pb.of("term"):
+            definition = " ".join(term.definition.split())
+            abbr = term.abbreviation
+            if abbr and not re.search(r"[\[\]\n]", abbr):
+                out[abbr] = definition
+        return sorted(out.items())
+
+    # ------------------------------------------------------------ pages
+
+    def pages(self) -> list[Page]:
+        pb = self.pb
+        pages = [Page("index.md", self.config.name, "home.md.j2")]
+        pages.append(Page("personas/index.md", "Personas", "personas.md.j2"))
+        pages += [Page(f"personas/{safe_slug(p.id)}.md", p.name, "persona.md.j2", {"persona": p})
+                  for p in sorted(pb.personas, key=lambda p: (p.kind != "buyer", p.name.lower()))]
+        pages.append(Page("lifecycle/index.md", "Lifecycle", "lifecycle.md.j2"))
+        pages += [Page(f"lifecycle/{safe_slug(s.id)}.md", self.title_of(s), "stage.md.j2", {"stage": s})
+                  for s in pb.stages]
+        pages.append(Page("handoffs.md", "Handoffs and SLAs", "handoffs.md.j2"))
+        pages.append(Page("nurture-tracks.md", "Nurture tracks", "nurture.md.j2"))
+        pages.append(Page("scoring.md", "Lead scoring", "scoring.md.j2"))
+        pages.append(Page("value-propositions/index.md", "Value propositions", "propositions.md.j2"))
+        pages += [Page(f"value-propositions/{safe_slug(v.id)}.md", v.name, "proposition.md.j2", {"vp": v})
+                  for v in sorted(pb.of("proposition"), key=lambda v: v.name.lower())]
+        pages.append(Page("qualifying-questions/index.md", "Qualifying questions", "questions.md.j2"))
+        pages += [Page(f"qualifying-questions/call-sheet-{safe_slug(p.id)}.md", f"Call sheet: {p.name}",
+                       "call-sheet.md.j2", {"persona": p})
+                  for p in sorted(pb.personas, key=lambda p: p.name.lower()) if p.kind == "buyer"]
+        pages.append(Page("complaints/index.md", "Complaint procedures", "complaints.md.j2"))
+        pages += [Page(f"complaints/{safe_slug(c.id)}.md", c.name, "complaint.md.j2", {"proc": c})
+                  for c in sorted(pb.of("complaint"), key=lambda c: c.name.lower())]
+        pages.append(Page("service-commitments.md", "Service commitments", "commitments.md.j2"))
+        pages.append(Page("goals.md", "Shared goals", "goals.md.j2"))
+        pages.append(Page("campaigns.md", "Campaigns", "campaigns.md.j2"))
+        pages.append(Page("teams.md", "Teams", "teams.md.j2"))
+        pages.append(Page("meetings.md", "Meetings", "meetings.md.j2"))
+        pages.append(Page("glossary.md", "Glossary", "glossary.md.j2"))
+        pages.append(Page("tags.md", "Tags", "tags.md.j2"))
+        return pages
+
+    def render(self, page: Page, extra: dict | None = None) -> str:
+        self.current = page.path
+        template = self.env.get_template(page.template)
+        context = dict(page.context, page=page, r=self, **(extra or {}))
+        text = template.render(**context)
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        return text + self.abbreviation_block()
+
+    def abbreviation_block(self) -> str:
+        if not self.abbreviations:
+            return ""
+        lines = [f"*[{abbr}]: {definition}" for abbr, definition in self.abbreviations]
+        return "\n" + "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------ computed views
+
+    def expectation_gaps(self, persona):
+        rows = []
+        for exp in persona.expectations:
+            c = exceeded_commitment(self.pb, exp.metric, exp.value, exp.commitment)
+            matching = None
+            if exp.commitment:
+                matching = self.pb.get("commitment", exp.commitment)
+            elif exp.metric:
+                matching = next((x for x in self.pb.of("commitment") if x.metric == exp.metric), None)
+            rows.append((exp, matching, c is not None))
+        return rows
+
+    def persona_propositions(self, persona):
+        return [v for v in self.pb.of("proposition") if persona.id in v.personas]
+
+    def persona_questions(self, persona):
+        order = {s.id: s.order for s in self.pb.stages}
+        qs = [q for q in self.pb.of("question") if not q.personas or persona.id in q.personas]
+        return sorted(qs, key=lambda q: (order.get(q.asked_at, 999), q.id))
+
+    def questions_by_stage(self):
+        out = []
+        for stage in self.pb.stages:
+            qs = [q for q in self.pb.of("question") if q.asked_at == stage.id]
+            if qs:
+                out.append((stage, qs))
+        rest = [q for q in self.pb.of("question") if not self.pb.get("stage", q.asked_at or "")]
+        if rest:
+            out.append((None, rest))
+        return out
+
+    def questions_by_dimension(self):
+        frameworks = list(self.pb.frameworks) or sorted({fw for q in self.pb.of("question") for fw in q.covers})
+        out = []
+        for fw in frameworks:
+            dims = m.FRAMEWORKS.get(fw, ())
+            rows = [(d, [q for q in self.pb.of("question") if d in q.covers.get(fw, [])]) for d in dims]
+            out.append((fw, rows))
+        return out
+
+    def handoffs_of(self, stage):
+        return [h for h in self.pb.of("handoff") if stage.id in (h.from_stage, h.to_stage)]
+
+    def transitions_of(self, stage):
+        return [t for t in self.pb.transitions if stage.id in (t.from_, t.to)]
+
+    def thresholds(self):
+        rows = []
+        for stage in self.pb.stages:
+            for f in SCORE_FIELDS:
+                bound = lower_bound(stage.entry, f)
+                if bound:
+                    rows.append((stage, f, bound[0]))
+        return rows
+
+    def max_scores(self):
+        return max_scores(self.pb.scoring) if self.pb.scoring else {}
+
+    def worked_example(self):
+        """A lead shaped like the first buyer persona: which rules fire and what it adds up to."""
+        model = self.pb.scoring
+        buyers = [p for p in self.pb.personas if p.kind == "buyer"]
+        if model is None or not buyers:
+            return None
+        from .rules._util import conditions_by_field, intersects, to_range
+        persona = sorted(buyers, key=lambda p: p.id)[0]
+        ranges = conditions_by_field(persona.criteria)
+        lines, totals = [], {"fit": 0.0, "engagement": 0.0}
+        for group in model.groups:
+            got = 0.0
+            picked = []
+            for r in group.rules:
+                if r.points <= 0:
+                    continue
+                if group.kind == "fit":
+                    if not r.when:
+                        continue
+                    fieldname, ops = next(iter(r.when.items()))
+                    if fieldname not in ranges or not intersects(ranges[fieldname], to_range(ops)):
+                        continue
+                elif len(picked) >= 3:
+                    continue
+                picked.append(r)
+                got += r.points
+            capped = min(got, group.cap) if group.cap is not None else got
+            totals[group.kind] += capped
+            lines.append((group, picked, got, capped))
+        total = totals["fit"] + totals["engagement"]
+        if model.limit is not None:
+            total = min(total, model.limit)
+        reached = None
+        for stage in self.pb.stages:
+            if not stage.entry or not any(lower_bound(stage.entry, f) for f in SCORE_FIELDS):
+                continue
+            ok = True
+            for f, value in (("fit_score", totals["fit"]), ("engagement_score", totals["engagement"]),
+                             ("total_score", total)):
+                bound = lower_bound(stage.entry, f)
+                if bound and (value < bound[0] or (value == bound[0] and not bound[1])):
+                    ok = False
+            if ok:
+                reached = stage
+        return {"persona": persona, "lines": lines, "fit": totals["fit"],
+                "engagement": totals["engagement"], "total": total, "reached": reached}
+
+    def goal_pairs(self):
+        pairs = []
+        goals = self.pb.of("goal")
+        for g in goals:
+            supporters = [x for x in goals if g.id in x.supports]
+            if supporters or not g.supports:
+                pairs.append((g, supporters))
+        return pairs
+
+    def owned_by(self, team):
+        return sorted((e for e in self.pb.all_entities if e.owner == team.id and e.KIND != "team"),
+                      key=lambda e: (m.KIND_LABELS[e.KIND], self.title_of(e).lower()))
+
+    def tag_index(self):
+        out: dict[str, list] = {}
+        for e in self.pb.all_entities:
+            for t in self.tags_of(e):
+                out.setdefault(t, []).append(e)
+        return [(t, Markup(tag_anchor(t)), sorted(es, key=lambda e: (e.KIND, e.id))) for t, es in sorted(out.items())]
+
+    def overdue(self):
+        rows = []
+        for e in self.pb.all_entities:
+            due = self.review_due(e)
+            if due and due < self.today:
+                rows.append((due, e))
+        return sorted(rows, key=lambda r: (r[0], r[1].KIND, r[1].id))
+
+    def qualification_stage(self):
+        return qualification_stage(self.pb)
+
+    def lifecycle_svg(self) -> Markup:
+        # a <div> is a raw HTML block to Markdown, so nothing (abbreviations included) touches the SVG
+        svg = lifecycle_svg(self.pb, lambda s: safe_slug(s.id) + "/")
+        return Markup(f'<div class="pb-diagram">{svg}</div>') if svg else Markup("")
+
+
+def tag_anchor(tag: str) -> str:
+    return "tag-" + re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")

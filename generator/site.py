@@ -1,0 +1,358 @@
+"""Turn the playbook into a site: write the Markdown tree, configure the engine, build, swap.
+
+The engine (MkDocs with Material by default, or Zensical) only ever sees a plain Markdown tree
+and a generated ``mkdocs.yml``. The build happens in a temporary folder next to the site
+folder; only a successful build replaces the previous site, so a failure leaves it intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .config import Config
+from .load import LocDict, LocList, load_file
+from .playbook import Playbook
+from .render import HAND_WRITTEN_DIR, NAV_LIMIT, Page, Renderer
+
+ENGINES = ("mkdocs", "zensical")
+USER_CONFIG = "mkdocs.yml"
+TEMPLATES_DIR = "templates"
+STYLESHEET = "assets/playbook.css"
+
+# Settings the site needs to work on an intranet and to build the generated tree; a team's
+# mkdocs.yml can change everything else.
+_FORCED_THEME = {"name": "material", "font": False}
+_DEFAULT_FEATURES = ["navigation.sections", "navigation.indexes", "navigation.top", "navigation.prune",
+                     "search.suggest", "search.highlight", "content.tooltips", "toc.follow"]
+_MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables",
+                        {"toc": {"permalink": True}}]
+
+
+class SiteError(Exception):
+    """A build problem a user can act on; the message says what to do."""
+
+
+@dataclass
+class Tree:
+    files: dict[str, str]  # path inside docs/ -> text
+    nav: list
+    pages: int
+
+
+def generate(pb: Playbook, config: Config, today: dt.date) -> Tree:
+    """Render every page to Markdown, add the hand-written pages, and build the navigation."""
+    renderer = Renderer(pb, config, today, pb.root / TEMPLATES_DIR)
+    pages = renderer.pages()
+    generated = {p.path for p in pages}
+    hand_written = _hand_written(pb.root)
+    clashes = sorted(set(hand_written) & generated - {"index.md"})
+    if clashes:
+        raise SiteError(f"{HAND_WRITTEN_DIR}/{clashes[0]} has the same path as a generated page; "
+                        "rename it.")
+    files: dict[str, str] = {}
+    for page in pages:
+        extra = {}
+        if page.path == "index.md":
+            extra["hand_written"] = _trusted(hand_written.get("index.md", ""))
+        files[page.path] = renderer.render(page, extra)
+    guides = []
+    for rel, text in sorted(hand_written.items()):
+        if rel == "index.md":
+            continue
+        files[rel] = text.rstrip("\n") + "\n" + renderer.abbreviation_block()
+        guides.append(rel)
+    files[STYLESHEET] = _stylesheet()
+    return Tree(files, _nav(pages, guides, hand_written), len(pages) + len(guides))
+
+
+def _trusted(text: str):
+    from markupsafe import Markup
+    return Markup(text)
+
+
+def _hand_written(root: Path) -> dict[str, str]:
+    folder = root / HAND_WRITTEN_DIR
+    out = {}
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*.md")):
+            out[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
+    return out
+
+
+def _title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return fallback
+
+
+def _nav(pages: list[Page], guides: list[str], hand_written: dict[str, str]) -> list:
+    by_prefix: dict[str, list[Page]] = {}
+    for p in pages:
+        by_prefix.setdefault(p.path.split("/")[0] if "/" in p.path else p.path, []).append(p)
+
+    def section(title, prefix):
+        items = by_prefix.get(prefix, [])
+        index = [p for p in items if p.path.endswith("index.md")]
+        rest = [p for p in items if not p.path.endswith("index.md")]
+        entries = [p.path for p in index]
+        if len(rest) <= NAV_LIMIT:
+            entries += [{p.title: p.path} for p in rest]
+        return {title: entries}
+
+    nav: list = [{"Home": "index.md"}]
+    nav.append(section("Personas", "personas"))
+    nav.append(section("Lifecycle", "lifecycle"))
+    nav += [{"Handoffs and SLAs": "handoffs.md"}, {"Nurture tracks": "nurture-tracks.md"},
+            {"Lead scoring": "scoring.md"}]
+    nav.append(section("Value propositions", "value-propositions"))
+    nav.append(section("Qualifying questions", "qualifying-questions"))
+    nav.append(section("Complaint procedures", "complaints"))
+    nav += [{"Service commitments": "service-commitments.md"}, {"Shared goals": "goals.md"},
+            {"Campaigns": "campaigns.md"}, {"Teams": "teams.md"}, {"Meetings": "meetings.md"},
+            {"Glossary": "glossary.md"}]
+    if guides:
+        nav.append({"Guides": [{_title(hand_written[g], g): g} for g in guides]})
+    nav.append({"Tags": "tags.md"})
+    return nav
+
+
+def _stylesheet() -> str:
+    return (Path(__file__).parent / "templates" / "playbook.css").read_text(encoding="utf-8")
+
+
+def write_tree(tree: Tree, docs: Path) -> list[str]:
+    """Write the tree into ``docs``; only changed files are touched, stale ones removed."""
+    changed = []
+    docs.mkdir(parents=True, exist_ok=True)
+    wanted = set(tree.files)
+    for rel, text in sorted(tree.files.items()):
+        path = docs / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(rel)
+    for path in sorted(docs.rglob("*"), reverse=True):
+        rel = path.relative_to(docs).as_posix()
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+            changed.append(rel)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return changed
+
+
+def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Path) -> dict:
+    user = _user_config(pb.root)
+    cfg = {k: v for k, v in user.items() if k not in ("docs_dir", "site_dir", "nav", "repo_url",
+                                                       "repo_name", "edit_uri")}
+    theme = dict(user.get("theme") or {})
+    theme.update(_FORCED_THEME)
+    theme.setdefault("features", list(_DEFAULT_FEATURES))
+    cfg["theme"] = theme
+    cfg.setdefault("site_name", config.name)
+    if config.version:
+        cfg.setdefault("copyright", f"{config.name} · version {config.version}")
+    cfg["docs_dir"] = str(docs)
+    cfg["site_dir"] = str(site)
+    cfg["use_directory_urls"] = True
+    cfg["nav"] = tree.nav + list(user.get("nav") or [])
+    extensions = list(user.get("markdown_extensions") or [])
+    names = {e if isinstance(e, str) else next(iter(e)) for e in extensions}
+    extensions += [e for e in _MARKDOWN_EXTENSIONS if (e if isinstance(e, str) else next(iter(e))) not in names]
+    cfg["markdown_extensions"] = extensions
+    cfg["extra_css"] = [STYLESHEET] + [c for c in (user.get("extra_css") or []) if c != STYLESHEET]
+    cfg.setdefault("plugins", ["search"])
+    extra = dict(user.get("extra") or {})
+    extra.setdefault("generator", False)
+    cfg["extra"] = extra
+    cfg.setdefault("validation", {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}})
+    return cfg
+
+
+def _user_config(root: Path) -> dict:
+    path = root / USER_CONFIG
+    if not path.is_file():
+        return {}
+    loaded = load_file(path, USER_CONFIG)
+    if loaded.findings:
+        f = loaded.findings[0]
+        raise SiteError(f"{USER_CONFIG}:{f.location.line}:{f.location.col}: {f.message}")
+    return _plain(loaded.data) or {}
+
+
+def _plain(value):
+    if isinstance(value, LocDict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, LocList):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        low = value.lower()
+        if low in ("true", "false"):
+            return low == "true"
+        if value.isdigit():
+            return int(value)
+    return value
+
+
+def engine_command(engine: str, config_file: Path, strict: bool) -> list[str]:
+    if engine == "mkdocs":
+        cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)]
+    elif engine == "zensical":
+        exe = shutil.which("zensical") or str(Path(sys.executable).with_name("zensical"))
+        cmd = [exe, "build", "-f", str(config_file)]
+    else:  # pragma: no cover - the CLI restricts the choice
+        raise SiteError(f"unknown engine {engine}")
+    if strict:
+        cmd.append("--strict")
+    return cmd
+
+
+def engine_env() -> dict:
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+@dataclass
+class BuildResult:
+    site: Path
+    pages: int
+    output: str
+
+
+def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, strict: bool = False,
+               engine: str = "mkdocs", keep_docs: Path | None = None) -> BuildResult:
+    """Build into a temporary folder beside ``site_dir`` and swap it in only on success."""
+    tree = generate(pb, config, today)
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".playbook-build-", dir=site_dir.parent))
+    try:
+        docs = work / "docs"
+        out = work / "site"
+        write_tree(tree, docs)
+        if keep_docs is not None:
+            if keep_docs.exists():
+                shutil.rmtree(keep_docs)
+            shutil.copytree(docs, keep_docs)
+        config_file = work / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(engine_config(pb, config, tree, docs, out),
+                                              sort_keys=False, allow_unicode=True), encoding="utf-8")
+        try:
+            proc = subprocess.run(engine_command(engine, config_file, strict), cwd=work, env=engine_env(),
+                                  capture_output=True, text=True)
+        except FileNotFoundError as exc:
+            raise SiteError(f"The {engine} engine is not installed ({exc.filename}).") from None
+        output = (proc.stdout + proc.stderr).replace(str(docs) + os.sep, "")
+        if proc.returncode != 0 or not (out / "index.html").is_file():
+            raise SiteError(f"The site engine ({engine}) failed; the previous site is unchanged.\n"
+                            + output.strip())
+        _swap(out, site_dir)
+        return BuildResult(site_dir, tree.pages, output)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _swap(new: Path, site_dir: Path) -> None:
+    old = None
+    if site_dir.exists():
+        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+        site_dir.rename(old)
+    try:
+        new.rename(site_dir)
+    except OSError:
+        if old is not None:
+            old.rename(site_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def watched_files(root: Path) -> dict[str, float]:
+    """Modification times of everything a page depends on."""
+    out = {}
+    for name in ("personas", "definitions", HAND_WRITTEN_DIR, TEMPLATES_DIR):
+        folder = root / name
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    out[str(path)] = path.stat().st_mtime_ns
+    for name in ("playbook.yaml", USER_CONFIG):
+        path = root / name
+        if path.is_file():
+            out[str(path)] = path.stat().st_mtime_ns
+    return out
+
+
+def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 0.3,
+          echo=print) -> int:
+    """Preview the site with live reload until interrupted.
+
+    ``load()`` returns (playbook, config, check result); it is called again whenever a watched
+    file changes. The Markdown tree is regenerated in place and the engine's own live-reload
+    server notices the change and refreshes the open browser.
+    """
+    import time
+    work = Path(tempfile.mkdtemp(prefix="playbook-serve-"))
+    docs, config_file = work / "docs", work / "mkdocs.yml"
+    proc = None
+    try:
+        snapshot = watched_files(root)
+        if not _regenerate(root, load, docs, config_file, echo):
+            return 1
+        if engine == "mkdocs":
+            cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config_file), "-a", address,
+                   "--livereload"]
+        else:
+            exe = shutil.which("zensical") or str(Path(sys.executable).with_name("zensical"))
+            cmd = [exe, "serve", "-f", str(config_file), "-a", address]
+        proc = subprocess.Popen(cmd, cwd=work, env=engine_env())
+        echo(f"Serving on http://{address}/ ; edit the playbook and the open page refreshes. Ctrl-C stops.")
+        while proc.poll() is None:
+            time.sleep(poll)
+            current = watched_files(root)
+            if current != snapshot:
+                snapshot = current
+                _regenerate(root, load, docs, config_file, echo)
+        return proc.returncode or 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _regenerate(root: Path, load, docs: Path, config_file: Path, echo) -> bool:
+    try:
+        pb, config, result, today = load()
+        tree = generate(pb, config, today)
+    except Exception as exc:  # keep serving the last good pages; say why they are not updated
+        echo(f"Not updated: {exc}")
+        return False
+    if result.counts.get("error"):
+        echo(f"The playbook has {result.counts['error']} error(s); run 'playbook check' to see them.")
+    changed = write_tree(tree, docs)
+    text = yaml.safe_dump(engine_config(pb, config, tree, docs, config_file.parent / "site"),
+                          sort_keys=False, allow_unicode=True)
+    if not config_file.is_file() or config_file.read_text(encoding="utf-8") != text:
+        config_file.write_text(text, encoding="utf-8")
+    if changed:
+        echo(f"Updated {len(changed)} page(s).")
+    return True
