@@ -96,7 +96,7 @@ class Renderer:
         loaders.append(PackageLoader("generator", "templates"))
         self.env = Environment(loader=ChoiceLoader(loaders), finalize=self._finalize,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True, autoescape=False)
+                               keep_trailing_newline=True, autoescape=True)
         self.env.filters.update(t=md_escape, crit=self.criteria, short=self.short_criteria, cond=self.condition,
                                 describe=lambda v: md_escape(describe(v)), date=self.date)
         self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,

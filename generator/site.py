@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from markupsafe import escape
 
 from .config import Config
 from .load import LocDict, LocList, load_file
@@ -106,7 +107,7 @@ def _nav(pages: list[Page], guides: list[str], hand_written: dict[str, str]) -> 
         rest = [p for p in items if not p.path.endswith("index.md")]
         entries = [p.path for p in index]
         if len(rest) <= NAV_LIMIT:
-            entries += [{p.title: p.path} for p in rest]
+            entries += [{_html(p.title): p.path} for p in rest]
         return {title: entries}
 
     nav: list = [{"Home": "index.md"}]
@@ -121,9 +122,19 @@ def _nav(pages: list[Page], guides: list[str], hand_written: dict[str, str]) -> 
             {"Campaigns": "campaigns.md"}, {"Teams": "teams.md"}, {"Meetings": "meetings.md"},
             {"Glossary": "glossary.md"}]
     if guides:
-        nav.append({"Guides": [{_title(hand_written[g], g): g} for g in guides]})
+        nav.append({"Guides": [{_html(_title(hand_written[g], g)): g} for g in guides]})
     nav.append({"Tags": "tags.md"})
     return nav
+
+
+def _html(text: str) -> str:
+    """A title safe in the engine's HTML.
+
+    Engines put navigation titles and the site name into pages unescaped, and Material also
+    un-escapes them for <title> (``striptags``); angle brackets are therefore replaced by
+    look-alikes before escaping, so no title can ever open a tag.
+    """
+    return str(escape(text.replace("<", "‹").replace(">", "›")))
 
 
 def _stylesheet() -> str:
@@ -160,11 +171,12 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     theme.update(_FORCED_THEME)
     theme.setdefault("features", list(_DEFAULT_FEATURES))
     cfg["theme"] = theme
-    cfg.setdefault("site_name", config.name)
+    cfg.setdefault("site_name", _html(config.name))
     if config.version:
-        cfg.setdefault("copyright", f"{config.name} · version {config.version}")
-    cfg["docs_dir"] = str(docs)
-    cfg["site_dir"] = str(site)
+        cfg.setdefault("copyright", _html(f"{config.name} · version {config.version}"))
+    # relative to the generated configuration file, which sits beside both folders
+    cfg["docs_dir"] = docs.name
+    cfg["site_dir"] = site.name
     cfg["use_directory_urls"] = True
     cfg["nav"] = tree.nav + list(user.get("nav") or [])
     extensions = list(user.get("markdown_extensions") or [])

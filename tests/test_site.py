@@ -1,0 +1,257 @@
+"""The site: Markdown rendering, the real MkDocs (and Zensical) build, and its safety nets."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator import model as m
+from generator.check import run_check
+from generator.cli import main
+from generator.config import Config, find_config, load_config
+from generator.render import Renderer, md_escape, safe_slug
+from generator.site import generate
+
+from conftest import REPO, TODAY, write_playbook
+
+
+@pytest.fixture(scope="module")
+def example():
+    cfg = load_config(find_config(REPO))
+    result = run_check(REPO, cfg, TODAY)
+    return result.playbook, cfg
+
+
+@pytest.fixture(scope="module")
+def example_tree(example):
+    pb, cfg = example
+    return generate(pb, cfg, TODAY)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def test_user_text_is_escaped():
+    assert md_escape("<script>alert(1)</script>") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+    assert md_escape("[click](javascript:alert(1))") == "\\[click\\]\\(javascript:alert\\(1\\)\\)"
+    assert md_escape("- not a list") == "\\- not a list"
+    assert md_escape("1. not a list") == "1\\. not a list"
+    assert md_escape("a | b\nc") == "a \\| b c"
+
+
+def test_ids_never_make_a_path_escape_its_folder():
+    for bad in ("../../etc/passwd", "/abs", "a/b", "..", "Name With Spaces", ""):
+        slug = safe_slug(bad)
+        assert "/" not in slug and ".." not in slug and slug
+    assert safe_slug("good-id") == "good-id"
+
+
+def test_generation_is_deterministic(example):
+    pb, cfg = example
+    first = generate(pb, cfg, TODAY).files
+    second = generate(run_check(REPO, cfg, TODAY).playbook, cfg, TODAY).files
+    assert first == second
+
+
+def test_every_page_kind_is_generated(example_tree, example):
+    pb, _ = example
+    files = example_tree.files
+    for path in ("index.md", "personas/index.md", "lifecycle/index.md", "handoffs.md", "nurture-tracks.md",
+                 "scoring.md", "value-propositions/index.md", "qualifying-questions/index.md",
+                 "complaints/index.md", "service-commitments.md", "goals.md", "campaigns.md",
+                 "teams.md", "meetings.md", "glossary.md", "tags.md", "deal-alignment.md",
+                 "how-to-propose-a-change.md"):
+        assert path in files, path
+    for p in pb.personas:
+        assert f"personas/{p.id}.md" in files
+    for s in pb.stages:
+        assert f"lifecycle/{s.id}.md" in files
+    for v in pb.of("proposition"):
+        assert f"value-propositions/{v.id}.md" in files
+    for c in pb.of("complaint"):
+        assert f"complaints/{c.id}.md" in files
+    buyers = [p for p in pb.personas if p.kind == "buyer"]
+    assert sum(1 for f in files if "call-sheet-" in f) == len(buyers)
+
+
+def test_every_reference_is_a_link_both_ways(example):
+    pb, cfg = example
+    renderer = Renderer(pb, cfg, TODAY)
+    pages = {p.path: p for p in renderer.pages()}
+    texts = {path: renderer.render(page) for path, page in pages.items()}
+    place = {kind: pattern for kind, (pattern, _) in __import__("generator.render", fromlist=["_PLACES"])._PLACES.items()}
+    checked = 0
+    for ref in pb.references:
+        src = ref.source
+        if not isinstance(src, m.Entity) or pb.get(ref.kind, ref.target) is None or ref.kind == "role":
+            continue
+        src_page = place[src.KIND].format(id=src.id)
+        dst_page = place[ref.kind].format(id=ref.target)
+        renderer.current = src_page
+        forward = renderer.url(ref.kind, ref.target)
+        renderer.current = dst_page
+        backward = renderer.url(src.KIND, src.id)
+        assert f"]({forward})" in texts[src_page], (src.id, ref.path, forward)
+        assert f"]({backward})" in texts[dst_page], (ref.target, "should link back to", src.id)
+        checked += 1
+    assert checked > 100
+
+
+def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
+    page = example_tree.files["personas/ecommerce-founder.md"]
+    assert "**Owner** [Marketing](../teams.md#marketing)" in page
+    assert "**Status** approved" in page and "**Last reviewed** 2026-10-06" in page
+    assert "{: .pb-meta }" in page
+    assert "\n*[MQL]: " in page
+    assert "Propose a change" not in page  # no repository configured
+
+
+def test_expectation_gaps_are_highlighted(example_tree):
+    negative = example_tree.files["personas/always-on-client.md"]
+    assert "pb-gap" in negative and "Gap: expects more than we deliver" in negative
+    buyer = example_tree.files["personas/ecommerce-founder.md"]
+    assert "pb-fit" in buyer and "pb-gap" not in buyer
+
+
+def test_lifecycle_diagram_is_inline_svg(example_tree):
+    page = example_tree.files["lifecycle/index.md"]
+    assert '<div class="pb-diagram"><svg' in page
+    for stage in ("subscriber", "mql", "customer"):
+        assert f'href="{stage}/"' in page
+
+
+def test_overdue_review_is_visible(example):
+    pb, cfg = example
+    import datetime as dt
+    files = generate(pb, cfg, dt.date(2028, 1, 1)).files
+    assert "Review overdue since" in files["personas/ecommerce-founder.md"]
+    assert "## Overdue for review" in files["index.md"] and "pb-overdue" in files["index.md"]
+    assert "Nothing is overdue" in generate(pb, cfg, TODAY).files["index.md"]
+
+
+def test_edit_link_appears_when_configured(example):
+    pb, cfg = example
+    import copy
+    cfg2 = copy.copy(cfg)
+    cfg2.site = {"edit_url": "https://git.example.com/acme/playbook/edit/main/{path}"}
+    page = generate(pb, cfg2, TODAY).files["personas/ecommerce-founder.md"]
+    assert "[Propose a change](https://git.example.com/acme/playbook/edit/main/personas/ecommerce-founder.yaml)" in page
+
+
+def test_tags_index_links_entities(example_tree):
+    tags = example_tree.files["tags.md"]
+    assert "## owner: marketing { #tag-owner-marketing }" in tags
+    assert "## persona: negative { #tag-persona-negative }" in tags
+    assert "../tags.md#tag-owner-marketing" in example_tree.files["personas/ecommerce-founder.md"]
+
+
+def test_hand_written_page_cannot_replace_a_generated_one(tmp_path):
+    root = write_playbook(tmp_path, {"definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n",
+                                     "playbook/glossary.md": "# Mine\n"})
+    result = invoke("build", root, "--site-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "playbook/glossary.md has the same path as a generated page" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- real builds
+
+
+@pytest.fixture(scope="module")
+def built_example(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "site"
+    md = tmp_path_factory.mktemp("md") / "docs"
+    result = invoke("build", REPO, "--site-dir", out, "--strict", "--today", "2026-11-22", "--markdown-dir", md)
+    assert result.exit_code == 0, result.output
+    return out, md
+
+
+def test_example_builds_strictly_with_material(built_example, example_tree):
+    out, md = built_example
+    for path in example_tree.files:
+        if path.endswith(".md"):
+            html = out / (path[:-3].removesuffix("index") + "/index.html" if not path.endswith("index.md")
+                          else path[:-len("index.md")] + "index.html")
+            assert html.is_file(), html
+    index = json.loads((out / "search" / "search_index.json").read_text())
+    titles = {d["title"] for d in index["docs"]}
+    assert "Sales Qualified Lead (SQL)" in titles
+    assert any("daily calls" in d["text"].lower() for d in index["docs"] if d["location"].startswith("personas/always-on-client/"))
+    # the Markdown copy is exactly what was generated
+    assert (md / "personas" / "ecommerce-founder.md").read_text() == example_tree.files["personas/ecommerce-founder.md"]
+
+
+def test_built_site_references_no_outside_host(built_example):
+    out, _ = built_example
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        for attr in re.findall(r'(?:src|href)="(https?://[^"]+)"', text):
+            assert attr.startswith("https://git.example.com") or "fonts.g" not in attr
+            assert not re.match(r"https?://[^/]+/.*\.(js|css|woff2?|png|svg)", attr), (html, attr)
+        assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text
+        assert "unpkg.com" not in text
+
+
+def test_check_errors_block_the_build(tmp_path):
+    root = write_playbook(tmp_path, {"definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n  - {id: sales, name: Again}\n"})
+    result = invoke("build", root, "--site-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "PB020" in result.output and "--allow-errors" in result.output
+    assert not (tmp_path / "out").exists()
+    result = invoke("build", root, "--site-dir", tmp_path / "out", "--allow-errors")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_failed_build_leaves_the_previous_site_intact(tmp_path):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n",
+                                            "playbook/guide.md": "# Guide\n\nSee [the plan](plan.md).\n"})
+    out = tmp_path / "out"
+    (root / "playbook" / "plan.md").write_text("# Plan\n")
+    assert invoke("build", root, "--site-dir", out, "--strict").exit_code == 0
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (root / "playbook" / "plan.md").unlink()  # now the guide has a broken link
+    result = invoke("build", root, "--site-dir", out, "--strict")
+    assert result.exit_code == 1
+    assert "previous site is unchanged" in result.output
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pb"]  # no leftovers
+    # without --strict the broken link is a warning and the site is rebuilt
+    result = invoke("build", root, "--site-dir", out)
+    assert result.exit_code == 0
+    assert "plan.md" in result.output
+    assert not (out / "plan" / "index.html").exists()
+
+
+def test_zensical_builds_the_same_tree(tmp_path):
+    if shutil.which("zensical") is None and not (Path(__import__("sys").executable).with_name("zensical")).exists():
+        pytest.fail("zensical is not installed; pip install -e '.[test]'")
+    out = tmp_path / "zsite"
+    result = invoke("build", REPO, "--site-dir", out, "--engine", "zensical", "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    page = (out / "personas" / "ecommerce-founder" / "index.html").read_text(encoding="utf-8")
+    assert "Erin, the growth-focused e-commerce founder" in page
+    assert (out / "lifecycle" / "sql" / "index.html").is_file()
+    assert "<svg" in (out / "lifecycle" / "index.html").read_text(encoding="utf-8")
+
+
+def test_injected_markup_is_escaped_in_the_html(tmp_path):
+    root = write_playbook(tmp_path / "pb", {
+        "definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n",
+        "personas/evil.yaml": 'id: evil\nname: "</title><script>alert(1)</script> Evil"\ngoals: ["<img src=x onerror=alert(2)>"]\n'})
+    out = tmp_path / "out"
+    assert invoke("build", root, "--site-dir", out, "--allow-errors").exit_code == 0
+    html = (out / "personas" / "evil" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "</title><script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "onerror=alert(2)" not in html.replace("&lt;img src=x onerror=alert(2)&gt;", "")
