@@ -16,7 +16,7 @@ PER_FILE = 500
 INDUSTRIES = ["ecommerce", "dtc", "fitness", "dental", "saas", "education", "real-estate", "beauty"]
 
 
-def persona(i: int, rng: random.Random) -> str:
+def persona(i: int, rng: random.Random, propositions: int) -> str:
     negative = i % 10 == 9
     industry = rng.choice(INDUSTRIES)
     budget = "{lt: 2000}" if negative else "{gte: 2000}"
@@ -44,7 +44,7 @@ challenges:
 objections:
   - objection: We tried an agency before and never heard from them.
     response: You get one named account manager and a weekly report.
-    value_proposition: vp-{i % 2000}
+    value_proposition: vp-{i % propositions}
 watering_holes: [Facebook groups, Shopify community]
 expectations:
   - {{text: A weekly report, metric: reporting_cadence, value: weekly}}
@@ -67,8 +67,10 @@ def write(out: Path, personas: int, entities: int, seed: int = 7) -> None:
     (out / "personas").mkdir(parents=True, exist_ok=True)
     (out / "definitions").mkdir(parents=True, exist_ok=True)
     (out / "playbook.yaml").write_text("name: Synthetic playbook\nversion: '1.0'\n")
+    counts = {"value_propositions": max(1, int(entities * 0.2)), "goals": max(2, int(entities * 0.1))}
     for i in range(personas):
-        (out / "personas" / f"persona-{i}.yaml").write_text(header("persona") + persona(i, rng))
+        (out / "personas" / f"persona-{i}.yaml").write_text(
+            header("persona") + persona(i, rng, counts["value_propositions"]))
     fixed = """teams:
   - {id: marketing, name: Marketing, side: marketing, roles: [{id: campaign-manager, name: Campaign manager}]}
   - {id: sales, name: Sales, side: sales, roles: [{id: head-of-sales, name: Head of sales}]}
@@ -86,15 +88,15 @@ transitions:
     kinds = [("value_propositions", "value-propositions", 0.2), ("qualifying_questions", "qualifying-questions", 0.3),
              ("glossary", "glossary", 0.3), ("campaigns", "campaigns", 0.1), ("goals", "goals", 0.1)]
     for section, kind, share in kinds:
-        count = int(entities * share)
+        count = counts.get(section, int(entities * share))
         for start in range(0, count, PER_FILE):
             lines = [header(kind).rstrip("\n"), f"{section}:"]
             for i in range(start, min(count, start + PER_FILE)):
-                lines.append(_entity(section, i, personas, rng))
+                lines.append(_entity(section, i, personas, rng, counts))
             (out / "definitions" / f"{kind}-{start // PER_FILE:03d}.yaml").write_text("\n".join(lines) + "\n")
 
 
-def _entity(section: str, i: int, personas: int, rng: random.Random) -> str:
+def _entity(section: str, i: int, personas: int, rng: random.Random, counts: dict) -> str:
     n = i % personas
     p = f"persona-{n - 1 if n % 10 == 9 else n}"  # buyer personas only
     owner = "sales" if section == "goals" and i % 2 else "marketing"
@@ -130,14 +132,14 @@ def _entity(section: str, i: int, personas: int, rng: random.Random) -> str:
     name: Campaign {i}
     starts: 2027-03-01
     personas: [{p}]
-    value_propositions: [vp-{i % 2000}]
+    value_propositions: [vp-{i % counts["value_propositions"]}]
     sales_briefing: {{date: 2027-02-20, owner: marketing}}
 {common}"""
     return f"""  - id: goal-{i}
     name: Goal {i}
     metric: closed deals
     target: +10%
-    supports: [goal-{(i + 1) % 1000}]
+    supports: [goal-{(i + 1) % counts["goals"]}]
 {common}"""
 
 

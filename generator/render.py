@@ -104,6 +104,8 @@ class Renderer:
                                 tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
         self.abbreviations = self._abbreviations()
+        self._by_persona: dict | None = None
+        self._questions_for: dict | None = None
 
     # ------------------------------------------------------------ escaping and helpers
 
@@ -356,12 +358,26 @@ class Renderer:
         return rows
 
     def persona_propositions(self, persona):
-        return [v for v in self.pb.of("proposition") if persona.id in v.personas]
+        if self._by_persona is None:
+            self._by_persona = {}
+            for v in self.pb.of("proposition"):
+                for pid in dict.fromkeys(v.personas):
+                    self._by_persona.setdefault(pid, []).append(v)
+        return self._by_persona.get(persona.id, [])
 
     def persona_questions(self, persona):
-        order = {s.id: s.order for s in self.pb.stages}
-        qs = [q for q in self.pb.of("question") if not q.personas or persona.id in q.personas]
-        return sorted(qs, key=lambda q: (order.get(q.asked_at, 999), q.id))
+        if self._questions_for is None:
+            order = {s.id: s.order for s in self.pb.stages}
+            ranked = sorted(self.pb.of("question"), key=lambda q: (order.get(q.asked_at, 999), q.id))
+            general = [q for q in ranked if not q.personas]
+            self._questions_for = {"": general}
+            for q in ranked:
+                for pid in dict.fromkeys(q.personas):
+                    self._questions_for.setdefault(pid, []).append(q)
+            self._question_rank = {q.id: i for i, q in enumerate(ranked)}
+        own = self._questions_for.get(persona.id, [])
+        merged = {q.id: q for q in self._questions_for[""] + own}
+        return sorted(merged.values(), key=lambda q: self._question_rank[q.id])
 
     def questions_by_stage(self):
         out = []
