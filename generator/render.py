@@ -288,12 +288,20 @@ class Renderer:
         return text or Markup("—")
 
     def _abbreviations(self) -> list[tuple[str, str]]:
+        """Words that show their glossary definition as a tooltip wherever they occur.
+
+        Abbreviations, and terms of two or more words (as written and in lower case); single
+        common words such as "lead" would put a tooltip on every other sentence.
+        """
         out = {}
-        for term in self.pb.of("term"):
+        for term in sorted(self.pb.of("term"), key=lambda t: t.id):
             definition = " ".join(term.definition.split())
-            abbr = term.abbreviation
-            if abbr and not re.search(r"[\[\]\n]", abbr):
-                out[abbr] = definition
+            words = [term.abbreviation] if term.abbreviation else []
+            if len(term.term.split()) >= 2:
+                words += [term.term, term.term.lower()]
+            for word in words:
+                if word and not re.search(r"[\[\]\n]", word):
+                    out.setdefault(word, definition)
         return sorted(out.items())
 
     # ------------------------------------------------------------ pages

@@ -112,6 +112,8 @@ def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
     assert "**Status** approved" in page and "**Last reviewed** 2026-10-06" in page
     assert "{: .pb-meta }" in page
     assert "\n*[MQL]: " in page
+    assert "\n*[deal alignment]: " in page and "\n*[Deal alignment]: " in page  # multi-word terms too
+    assert "\n*[Lead]: " not in page  # single common words would be everywhere
     assert "Propose a change" not in page  # no repository configured
 
 
@@ -183,6 +185,8 @@ def test_example_builds_strictly_with_material(built_example, example_tree):
                           else path[:-len("index.md")] + "index.html")
             assert html.is_file(), html
     index = json.loads((out / "search" / "search_index.json").read_text())
+    html = (out / "deal-alignment" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<abbr title="[^"]+">(MQL|deal alignment|Deal alignment)</abbr>', html)
     titles = {d["title"] for d in index["docs"]}
     assert "Sales Qualified Lead (SQL)" in titles
     assert any("daily calls" in d["text"].lower() for d in index["docs"] if d["location"].startswith("personas/always-on-client/"))
