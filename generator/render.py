@@ -98,7 +98,8 @@ class Renderer:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True, autoescape=True)
         self.env.filters.update(t=md_escape, crit=self.criteria, short=self.short_criteria, cond=self.condition,
-                                describe=lambda v: md_escape(describe(v)), date=self.date)
+                                describe=lambda v: md_escape(describe(v)), date=self.date,
+                                num=lambda v: Markup(f"{v:g}"))
         self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))

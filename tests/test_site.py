@@ -194,6 +194,16 @@ def test_example_builds_strictly_with_material(built_example, example_tree):
     assert (md / "personas" / "ecommerce-founder.md").read_text() == example_tree.files["personas/ecommerce-founder.md"]
 
 
+def test_no_markdown_leaks_into_the_html(built_example):
+    """A template slip (a table glued to a paragraph, an escaped marker) shows up as raw syntax."""
+    out, _ = built_example
+    for html in out.rglob("*.html"):
+        text = re.sub(r"<(script|style)\b.*?</\1>", "", html.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<[^>]+>", "", text)
+        for leak in ("| --- |", "{: .", "{ #", "**", "](", "\\"):
+            assert leak not in text, (html, leak, text[max(0, text.find(leak) - 80):text.find(leak) + 80])
+
+
 def test_built_site_references_no_outside_host(built_example):
     out, _ = built_example
     for html in out.rglob("*.html"):
