@@ -44,7 +44,7 @@ def md_escape(text) -> Markup:
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = re.sub(r"^(\s*)([-=])", r"\1\\\2", s)  # no accidental list items or setext headings
     s = re.sub(r"^(\s*\d+)\.", r"\1\\.", s)  # no accidental ordered lists
-    return Markup(" ".join(s.split()))
+    return Markup(re.sub(r"\s+", " ", s))
 
 
 def safe_slug(ident: str) -> str:
@@ -99,7 +99,8 @@ class Renderer:
                                keep_trailing_newline=True, autoescape=True)
         self.env.filters.update(t=md_escape, crit=self.criteria, short=self.short_criteria, cond=self.condition,
                                 describe=lambda v: md_escape(describe(v)), date=self.date,
-                                num=lambda v: Markup(f"{v:g}"))
+                                num=lambda v: Markup(f"{v:g}"),
+                                lines=lambda items: Markup("<br>").join(md_escape(i) for i in items))
         self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))

@@ -184,7 +184,8 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     extensions += [e for e in _MARKDOWN_EXTENSIONS if (e if isinstance(e, str) else next(iter(e))) not in names]
     cfg["markdown_extensions"] = extensions
     cfg["extra_css"] = [STYLESHEET] + [c for c in (user.get("extra_css") or []) if c != STYLESHEET]
-    cfg.setdefault("plugins", ["search"])
+    # Material's recommended separator: "(MQL)" is the word "MQL", so titles rank first
+    cfg.setdefault("plugins", [{"search": {"separator": r'[\s\u200b\-_,:!=\[\]()"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])'}}])
     extra = dict(user.get("extra") or {})
     extra.setdefault("generator", False)
     cfg["extra"] = extra
@@ -316,7 +317,13 @@ def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 
     file changes. The Markdown tree is regenerated in place and the engine's own live-reload
     server notices the change and refreshes the open browser.
     """
+    import signal
     import time
+
+    def stop(signum, frame):  # a terminated preview cleans up like an interrupted one
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     work = Path(tempfile.mkdtemp(prefix="playbook-serve-"))
     docs, config_file = work / "docs", work / "mkdocs.yml"
     proc = None
@@ -349,6 +356,7 @@ def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(work, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _regenerate(root: Path, load, docs: Path, config_file: Path, echo) -> bool:

@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -67,13 +68,13 @@ def free_port() -> int:
 def build(root: Path, site: Path, *extra: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "generator.cli", "build", str(root), "--site-dir", str(site),
                            "--today", TODAY, "--no-color", *extra],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+                          check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"playbook build failed:\n{proc.stdout}\n{proc.stderr}"
     assert (site / "index.html").is_file()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -144,7 +145,7 @@ def wait_for_result(page: Page, query: str, path: str) -> str:
     word = query.lower().split()[-1]
     try:
         handle = page.wait_for_function(_FIND_RESULT, arg=[RESULT_LINK, path, word], timeout=15_000)
-    except Exception:
+    except PlaywrightTimeout:
         shown = page.eval_on_selector_all(RESULT_LINK, "els => els.map(e => e.href)")
         meta = page.locator(".md-search-result__meta").text_content()
         pytest.fail(f"searching {query!r} shows no result leading to {path} ({meta!r}); results: {shown}")
@@ -253,6 +254,8 @@ def test_search_mql_leads_to_the_stage_page(page, base_url, capsys):
         print(f"\n[benchmark] search: first result for 'MQL' shown {elapsed * 1000:.0f} ms after page load")
 
     href = wait_for_result(page, "MQL", "/lifecycle/mql/")
+    first = page.locator(RESULT_LINK).first.get_attribute("href")
+    assert urlparse(first).path.endswith("/lifecycle/mql/"), f"the MQL stage should rank first, not {first}"
     page.locator(f'{RESULT_LINK}[href="{href}"]').first.click()
     page.wait_for_url(lambda url: urlparse(url).path.endswith("/lifecycle/mql/"))
     assert path_of(page).endswith("/lifecycle/mql/")
@@ -292,8 +295,8 @@ def test_persona_to_value_proposition_and_back(page, base_url):
     assert vp_name in h1_text(page)
 
     back = (page.locator("article p")
-            .filter(has_text="For:").or_(page.locator("article p").filter(has_text="Referred to by"))
-            .locator(f'a[href$="personas/ecommerce-founder/"]'))
+            .filter(has_text="For:").or_(page.locator("article p:has-text('Referred to by') + ul"))
+            .locator('a[href$="personas/ecommerce-founder/"]'))
     assert back.count() > 0, "the value proposition page does not link back to its persona"
     back.first.click()
     page.wait_for_url(lambda url: urlparse(url).path.endswith(PERSONA_PATH))
@@ -398,19 +401,17 @@ def test_screenshot(page, base_url, path, name):
 def test_referred_to_by_and_bullets_render(page, base_url):
     # Shared macros must reach the page as Markdown: "Referred to by" links, real bullet lists.
     page.goto(base_url + "/value-propositions/scale-profitably/")
-    referred = page.locator("article p").filter(has_text="Referred to by")
-    assert referred.count() == 1
-    assert "**" not in (referred.text_content() or "")
+    heading = page.locator("article p").filter(has_text="Referred to by")
+    assert heading.count() == 1
+    assert "**" not in (heading.text_content() or "")
+    referred = page.locator("article p:has-text('Referred to by') + ul")
     assert referred.locator('a[href$="personas/ecommerce-founder/"]').count() == 1
     page.goto(base_url + PERSONA_PATH)
     assert page.locator("article h2#goals + ul > li").count() >= 2
 
 
-# Known rendering defects seen in the browser (see the report that came with this file). Strict:
-# once the generator is fixed these XPASS and fail, and the marker should simply be removed.
+# Rendering defects once seen in the browser; these keep them from coming back.
 
-@pytest.mark.xfail(strict=True, reason='generator bug: proposition.md.j2 joins canvas items with "<br>", '
-                   "which autoescape turns into visible &lt;br&gt; text")
 def test_canvas_items_are_not_joined_by_visible_br(page, base_url):
     page.goto(base_url + "/value-propositions/scale-profitably/")
     canvas = page.locator("article h2#canvas + * table")  # Material wraps tables in divs
@@ -418,8 +419,6 @@ def test_canvas_items_are_not_joined_by_visible_br(page, base_url):
     assert "<br>" not in (canvas.text_content() or "")
 
 
-@pytest.mark.xfail(strict=True, reason='generator bug: the ", " / "; " separators in templates go through '
-                   "the md_escape finalizer, which strips the trailing space ('founder,Priya', 'dtc;monthly')")
 def test_list_separators_keep_their_space(page, base_url):
     page.goto(base_url + "/value-propositions/scale-profitably/")
     for_line = page.locator("article p").filter(has_text="For:").first.text_content() or ""
@@ -429,8 +428,6 @@ def test_list_separators_keep_their_space(page, base_url):
     assert not re.search(r";\S", matches), matches
 
 
-@pytest.mark.xfail(strict=True, reason="generator bug: persona.md.j2 leaves no blank line after the good-fit "
-                   "list, so the 'Red flags' label and the red flags join the last good-fit bullet's list")
 def test_red_flags_are_not_part_of_the_good_fit_list(page, base_url):
     page.goto(base_url + PERSONA_PATH)
     assert page.locator("article li").filter(has_text="Red flags").filter(
@@ -511,7 +508,7 @@ def test_live_reload(page, tmp_path):
         _edit(persona_file, old_line, f"name: {new_name}")
         try:
             _wait_for_h1(page, new_name)
-        except Exception:
+        except PlaywrightTimeout:
             pytest.fail(f"the open persona page never showed the new name; heading {h1_text(page)!r}\n"
                         f"{log.read_text()}")
         assert path_of(page) == PERSONA_PATH
@@ -524,7 +521,7 @@ def test_live_reload(page, tmp_path):
         _edit(guide, old_heading, f"# {new_heading}")
         try:
             _wait_for_h1(page, new_heading)
-        except Exception:
+        except PlaywrightTimeout:
             pytest.fail(f"the open guide page never showed the new heading; heading {h1_text(page)!r}\n"
                         f"{log.read_text()}")
         assert path_of(page) == "/deal-alignment/"
