@@ -184,6 +184,64 @@ def serve(path, dev_addr, engine, config_file):
     sys.exit(serve_site(root, load, dev_addr, engine, echo=click.echo))
 
 
+def _git_failure(exc) -> UsageFailure:
+    return UsageFailure(str(exc))
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--path", "path", type=click.Path(), default=None,
+              help="The playbook folder (default: the current folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["breaking", "warning", "info", "never"]), default="never",
+              show_default=True, help="Exit 1 when an impact reaches this grade.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def diff(base, head, path, fmt, fail_on, config_file):
+    """Compare two states of the playbook by meaning, not by line.
+
+    BASE and HEAD are git refs; HEAD defaults to the working tree, BASE to the merge base of
+    the main branch and HEAD.
+
+    \b
+    Example:
+      playbook diff                      # this branch against main
+      playbook diff v2026.3 v2026.4 --format markdown
+    """
+    from . import diff as semantic
+    from .gitrefs import GitError, checkout_copy, default_branch, merge_base, repo_root, resolve, short
+    from .playbook import build as build_playbook
+    root, found, _ = locate_playbook(path)
+    cfg = _config(config_file or found)
+    try:
+        repo = repo_root(root)
+        sub = root.resolve().relative_to(repo.resolve()).as_posix()
+        if base is None:
+            main_branch = default_branch(repo)
+            base_commit = merge_base(repo, main_branch, "HEAD")
+            base_label = f"{main_branch} ({short(repo, base_commit)})"
+        else:
+            base_commit = resolve(repo, base)
+            base_label = f"{base} ({short(repo, base_commit)})"
+        head_commit = resolve(repo, head) if head else None
+        head_label = f"{head} ({short(repo, head_commit)})" if head else "working tree"
+        with checkout_copy(repo, base_commit, sub) as base_dir:
+            old = build_playbook(base_dir, cfg.max_file_bytes)
+        if head_commit:
+            with checkout_copy(repo, head_commit, sub) as head_dir:
+                new = build_playbook(head_dir, cfg.max_file_bytes)
+        else:
+            new = build_playbook(root, cfg.max_file_bytes)
+    except GitError as exc:
+        raise _git_failure(exc) from None
+    result = semantic.diff_playbooks(old, new, base_label, head_label, cfg.diff_grades)
+    render = {"text": semantic.to_text, "markdown": semantic.to_markdown, "json": semantic.to_json}[fmt]
+    click.echo(render(result), nl=False)
+    if fail_on != "never" and result.worst() >= semantic.GRADE_RANK[fail_on]:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt):

@@ -17,7 +17,7 @@ from .rules import RULES, by_name_or_code
 
 CONFIG_NAME = "playbook.yaml"
 _KEYS = ("name", "version", "description", "rules", "ignore", "review_every_days",
-         "max_file_bytes", "site")
+         "max_file_bytes", "site", "diff", "publish")
 
 
 class ConfigError(Exception):
@@ -46,6 +46,8 @@ class Config:
     review_every_days: int | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     site: dict = field(default_factory=dict)
+    diff_grades: dict[str, str] = field(default_factory=dict)
+    publish: dict = field(default_factory=dict)
 
     def severity(self, code: str) -> Severity:
         return self.severities.get(code, RULES[code].severity)
@@ -134,6 +136,27 @@ def load_config(path: Path | None) -> Config:
                     raise ConfigError(f'"{code}" is not a rule; "playbook rules" lists them all.', loc)
                 resolved.append(r.code)
             cfg.ignores.append(Ignore(list(paths), resolved))
+    diff = data.get("diff")
+    if diff is not None:
+        from .diff import IMPACTS
+        grades = diff.get("grades") if isinstance(diff, LocDict) else None
+        if not isinstance(diff, LocDict) or set(diff) - {"grades"} or not isinstance(grades, (LocDict, type(None))):
+            raise ConfigError('"diff" should be {grades: {impact-code: breaking|warning|info|off}}.',
+                              where(data, "diff"))
+        for key, value in (grades or {}).items():
+            if key not in IMPACTS:
+                raise ConfigError(f'"{key}" is not a diff impact; known: ' + ", ".join(sorted(IMPACTS)) + ".",
+                                  Location(str(path), *grades.key_locs[key]))
+            if value not in ("breaking", "warning", "info", "off"):
+                raise ConfigError(f'The grade of {key} should be breaking, warning, info or off, not "{value}".',
+                                  where(grades, key))
+            cfg.diff_grades[key] = value
+    publish = data.get("publish")
+    if publish is not None:
+        if not isinstance(publish, LocDict) or set(publish) - {"branch", "remote"}:
+            raise ConfigError('"publish" may set "branch" (default gh-pages) and "remote" (default origin).',
+                              where(data, "publish"))
+        cfg.publish = dict(publish)
     site = data.get("site")
     if site is not None:
         if not isinstance(site, LocDict):

@@ -41,3 +41,35 @@ def check_files(tmp_path):
         root = write_playbook(tmp_path, files)
         return run_check(root, config or Config(), TODAY)
     return run
+
+
+def git(repo: Path, *args: str) -> str:
+    import subprocess
+    env = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": __import__("os").environ["PATH"],
+           "HOME": str(repo)}
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def repo_state(repo: Path) -> tuple:
+    """Everything a read-only command must leave as it was."""
+    return (git(repo, "status", "--porcelain", "--untracked-files=all"), git(repo, "branch", "-a"),
+            git(repo, "stash", "list"), git(repo, "rev-parse", "HEAD"), git(repo, "log", "--all", "--oneline"))
+
+
+@pytest.fixture
+def example_repo(tmp_path):
+    """A git repository holding a copy of the example playbook, committed on main."""
+    import shutil
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("personas", "definitions", "playbook"):
+        shutil.copytree(REPO / name, repo / name)
+    shutil.copy(REPO / "playbook.yaml", repo / "playbook.yaml")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Example playbook")
+    return repo
