@@ -16,7 +16,7 @@ from . import __version__
 from .check import run_check
 from .config import CONFIG_NAME, ConfigError, find_config, load_config
 from .findings import Severity
-from .output import text_lines, to_json
+from .output import FORMATS, in_scope, render, text_lines
 from .playbook import DEFINITIONS_DIR, PERSONA_DIR
 from .rules import AREA_TITLES, AREAS, RULES, by_name_or_code
 
@@ -61,43 +61,171 @@ def main():
     """Keep the sales & marketing playbook as YAML, check it, and publish it."""
 
 
+def _parse_outputs(ctx, param, values) -> list[tuple[str, Path]]:
+    """``-o FORMAT=FILE`` values → [(format, path)], checked before the playbook is read."""
+    outputs: list[tuple[str, Path]] = []
+    seen: dict[Path, str] = {}
+    for value in values:
+        fmt, sep, file = value.partition("=")
+        fmt = fmt.strip().lower()
+        if not sep or not fmt or not file:
+            raise click.BadParameter(f'"{value}" should be FORMAT=FILE, for example sarif=results.sarif.',
+                                     ctx, param)
+        if fmt not in FORMATS:
+            raise click.BadParameter(f'"{fmt}" is not a format; choose from {", ".join(FORMATS)}.', ctx, param)
+        path = Path(file)
+        parent = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise click.BadParameter(f"{file}: is a folder; name a file to write the {fmt} report to.",
+                                     ctx, param)
+        if not parent.is_dir():
+            raise click.BadParameter(f"{file}: the folder {parent} does not exist.", ctx, param)
+        key = path.resolve()
+        if key in seen:
+            raise click.BadParameter(f"{file}: named twice (for {seen[key]} and {fmt}).", ctx, param)
+        seen[key] = fmt
+        outputs.append((fmt, path))
+    return outputs
+
+
+def _path_prefix(root: Path) -> str:
+    """The playbook root relative to the current folder ("" when it is the current folder or
+    outside it), so CI reports name files as the repository does."""
+    try:
+        rel = root.resolve().relative_to(Path.cwd().resolve())
+    except (ValueError, OSError):
+        return ""
+    return "" if rel == Path(".") else rel.as_posix() + "/"
+
+
+def _write_report(path: Path, text: str, what: str) -> None:
+    try:
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageFailure(f"{path}: cannot write the {what}: {exc.strerror or exc}.") from None
+
+
+def _changed_since(root: Path, cfg, ref: str, head):
+    """Entities changed since ``ref`` (semantic diff) and files changed since it (git)."""
+    from .diff import changed_scope
+    from .gitrefs import GitError, checkout_copy, git, repo_root, resolve
+    from .playbook import build as build_playbook
+    try:
+        repo = repo_root(root)
+        commit = resolve(repo, ref)
+        sub = root.resolve().relative_to(repo.resolve()).as_posix()
+        with checkout_copy(repo, commit, sub) as folder:
+            base = build_playbook(folder, cfg.max_file_bytes)
+        entities, files = changed_scope(base, head)
+        listed = git(repo, "diff", "--name-only", commit, "--").stdout.split("\n")
+        listed += git(repo, "ls-files", "--others", "--exclude-standard").stdout.split("\n")
+    except GitError as exc:
+        raise UsageFailure(str(exc)) from None
+    prefix = "" if sub == "." else sub.rstrip("/") + "/"
+    files |= {name[len(prefix):] for name in listed if name and name.startswith(prefix)}
+    return entities, files
+
+
 @main.command()
 @click.argument("path", required=False, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to show findings.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to show findings on standard output.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=FILE", callback=_parse_outputs,
+              help="Also write the findings in FORMAT to FILE; repeat for several files.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error",
               show_default=True, help="Exit 1 when a finding reaches this severity.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=f"Use this configuration instead of the nearest {CONFIG_NAME}.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Check review dates as of this day (YYYY-MM-DD) instead of today.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), default=None,
+              help="Hide the findings recorded in this baseline file; report only new ones.")
+@click.option("--generate-baseline", "generate_file", type=click.Path(path_type=Path), default=None,
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--changed-since", "changed_since", default=None, metavar="REF",
+              help="Report only findings in entities (and files) changed since this git ref.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
-def check(path, fmt, fail_on, config_file, today, color):
+def check(path, fmt, outputs, fail_on, config_file, today, baseline_file, generate_file, changed_since, color):
     """Check the playbook in PATH (default: the current folder) for inconsistencies.
+
+    \b
+    Formats: text, json, github (workflow annotations), sarif, junit,
+    gitlab (code quality), markdown.
 
     \b
     Example:
       playbook check
       playbook check personas/ --format json
+      playbook check --format github -o sarif=results.sarif -o junit=junit.xml
+      playbook check --generate-baseline .playbook-baseline.json
+      playbook check --baseline .playbook-baseline.json
+      playbook check --changed-since origin/main
     """
+    from .baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+    if baseline_file and generate_file:
+        raise UsageFailure("--baseline and --generate-baseline cannot be used together; "
+                           "--generate-baseline alone records every current finding.")
+    if generate_file is not None:
+        parent = generate_file.parent if str(generate_file.parent) else Path(".")
+        if generate_file.is_dir() or not parent.is_dir():
+            raise UsageFailure(f"{generate_file}: cannot write the baseline there "
+                               f"({'it is a folder' if generate_file.is_dir() else 'no such folder'}).")
     root, found, scope = locate_playbook(path)
     cfg = _config(config_file or found)
+    accepted = None
+    if baseline_file is not None:
+        try:
+            accepted = load_baseline(baseline_file)
+        except BaselineError as exc:
+            raise UsageFailure(f"Baseline error: {exc}") from None
     result = run_check(root, cfg, today.date() if today else None)
     if scope:
+        result.findings = [f for f in result.findings if in_scope(f.location.path, scope)]
+    if changed_since:
+        entities, files = _changed_since(root, cfg, changed_since, result.playbook)
         result.findings = [f for f in result.findings
-                           if f.location.path == scope or f.location.path.startswith(scope.rstrip("/") + "/")]
+                           if (f.entity in entities if f.entity else f.location.path in files)]
+    hidden = None
+    if accepted is not None:
+        result.findings, hidden = apply_baseline(result.findings, accepted)
+    if scope or accepted is not None or changed_since:
         result.counts = {"error": 0, "warning": 0}
         for f in result.findings:
             result.counts[f.severity.label] += 1
-    if fmt == "json":
-        click.echo(to_json(result))
-    else:
-        colour = sys.stdout.isatty() if color is None else color
-        for line in text_lines(result, colour):
-            click.echo(line, color=colour)
+    prefix = _path_prefix(root)
+    for out_fmt, out_path in outputs:
+        _write_report(out_path, render(out_fmt, result, prefix=prefix, hidden=hidden, scope=scope),
+                      f"{out_fmt} report")
+    if generate_file is not None:
+        try:
+            data = write_baseline(generate_file, result.findings)
+        except OSError as exc:
+            raise UsageFailure(f"{generate_file}: cannot write the baseline: {exc.strerror or exc}.") from None
+        n = len(result.findings)
+        click.echo(f"Recorded {n} finding{'' if n == 1 else 's'} ({len(data['findings'])} distinct) "
+                   f"in the baseline {generate_file}.")
+        return
+    colour = (sys.stdout.isatty() if color is None else color) and fmt == "text"
+    click.echo(render(fmt, result, colour=colour, prefix=prefix, hidden=hidden, scope=scope), color=colour)
     threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}[fail_on]
     if threshold is not None and result.findings and result.worst() >= threshold:
         sys.exit(1)
+
+
+def _published_history(root: Path, cfg, playbook):
+    """What changed between published versions, and since the newest; None outside git."""
+    from .gitrefs import GitError, repo_root
+    from .publish import settings
+    from .versions import UNRELEASED, history, published
+    try:
+        repo = repo_root(root)
+        versions = published(repo, settings(cfg, None, None)[0])
+        if not versions:
+            return None
+        sub = root.resolve().relative_to(repo.resolve()).as_posix()
+        return history(repo, sub, versions, playbook, UNRELEASED, cfg.max_file_bytes, cfg.diff_grades)
+    except (GitError, ValueError):
+        return None
 
 
 def _report(result, colour: bool) -> None:
@@ -148,7 +276,7 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
     target = site_dir or (root / "site")
     try:
         built = build_site(result.playbook, cfg, target, day, strict=strict, engine=engine,
-                           keep_docs=markdown_dir)
+                           keep_docs=markdown_dir, history=_published_history(root, cfg, result.playbook))
     except SiteError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -243,6 +371,73 @@ def diff(base, head, path, fmt, fail_on, config_file):
 
 
 @main.command()
+@click.argument("version", required=False)
+@click.option("--path", "path", type=click.Path(), default=None, help="The playbook folder.")
+@click.option("--alias", "aliases", multiple=True, help="Also publish under this alias (e.g. latest).")
+@click.option("--set-default", is_flag=True, help="Make this version the one the site opens on.")
+@click.option("--branch", default=None, help="Branch to publish to (default: gh-pages, or publish.branch).")
+@click.option("--remote", default=None, help="Remote to push to (default: origin).")
+@click.option("--push", is_flag=True, help="Push the branch after publishing.")
+@click.option("--force", is_flag=True, help="Replace a version that is already published.")
+@click.option("--title", default=None, help="Title shown in the version selector.")
+@click.option("--allow-errors", is_flag=True)
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def publish(version, path, aliases, set_default, branch, remote, push, force, title, allow_errors,
+            config_file, today):
+    """Publish the site as VERSION (default: the version in playbook.yaml) with mike.
+
+    \b
+    Example:
+      playbook publish 2026.4 --alias latest --set-default
+      playbook publish --push
+    """
+    from .gitrefs import GitError
+    from .publish import publish as do_publish
+    from .site import SiteError
+    root, found, _ = locate_playbook(path)
+    cfg = _config(config_file or found)
+    version = version or cfg.version
+    if not version:
+        raise UsageFailure("Give a version (playbook publish 2026.4) or set version: in playbook.yaml.")
+    try:
+        do_publish(root, cfg, version, list(aliases), set_default=set_default, branch=branch, remote=remote,
+                   push=push, force=force, title=title, today=today.date() if today else None,
+                   allow_errors=allow_errors, echo=click.echo)
+    except GitError as exc:
+        raise _git_failure(exc) from None
+    except SiteError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--path", "path", type=click.Path(), default=None, help="The playbook folder.")
+@click.option("--branch", default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def versions(path, branch, fmt):
+    """List the published versions, newest first."""
+    import json
+
+    from .gitrefs import GitError
+    from .publish import list_versions
+    root, found, _ = locate_playbook(path)
+    cfg = _config(found)
+    try:
+        branch, items = list_versions(root, cfg, branch)
+    except GitError as exc:
+        raise _git_failure(exc) from None
+    if fmt == "json":
+        click.echo(json.dumps([{"version": v.version, "title": v.title, "aliases": v.aliases, "commit": v.commit}
+                               for v in items], indent=2))
+        return
+    for v in items:
+        aliases = f" [{', '.join(v.aliases)}]" if v.aliases else ""
+        commit = f"  from {v.commit[:10]}" if v.commit else ""
+        click.echo(f"{v.version}{aliases}{commit}")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt):
     """List every rule: code, name, default severity and what it flags."""
@@ -293,6 +488,16 @@ def schema(folder):
     folder = folder or Path("schemas")
     for path in write_schemas(folder):
         click.echo(str(path))
+
+
+from .commands import review as _review  # noqa: E402
+from .commands import codeowners as _codeowners  # noqa: E402
+from .commands import scaffold as _scaffold  # noqa: E402
+
+main.add_command(_review.review)
+main.add_command(_codeowners.codeowners)
+main.add_command(_scaffold.init)
+main.add_command(_scaffold.new)
 
 
 if __name__ == "__main__":  # pragma: no cover

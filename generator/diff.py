@@ -393,3 +393,15 @@ def to_json(d: Diff) -> str:
                      "fields": [{"path": f.path, "old": value(f.old), "new": value(f.new)} for f in c.fields]}
                     for c in d.changes],
     }, indent=2, ensure_ascii=False) + "\n"
+
+
+def changed_scope(base: Playbook, head: Playbook) -> tuple[set[tuple[str, str]], set[str]]:
+    """The entities (kind, id) added, renamed or changed from ``base`` to ``head``, and their files."""
+    entities, files = set(), set()
+    for c in _entity_changes(base, head):
+        if c.change == "removed":
+            continue
+        entities.add((c.kind, c.id))
+        if c.path:
+            files.add(c.path)
+    return entities, files

@@ -26,6 +26,7 @@ from .diagram import lifecycle_svg
 from .playbook import Playbook
 from .rules._util import SCORE_FIELDS, exceeded_commitment, lower_bound, qualification_stage
 from .rules.scoring import max_scores
+from .diff import _show as _show_value
 from .units import describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -88,8 +89,10 @@ STAGE_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne
 
 
 class Renderer:
-    def __init__(self, pb: Playbook, config: Config, today: dt.date, templates: Path | None = None):
+    def __init__(self, pb: Playbook, config: Config, today: dt.date, templates: Path | None = None,
+                 history=None):
         self.pb, self.config, self.today = pb, config, today
+        self.history = history
         loaders = []
         if templates is not None and templates.is_dir():
             loaders.append(FileSystemLoader(str(templates)))
@@ -99,7 +102,7 @@ class Renderer:
                                keep_trailing_newline=True, autoescape=True)
         self.env.filters.update(t=md_escape, crit=self.criteria, short=self.short_criteria, cond=self.condition,
                                 describe=lambda v: md_escape(describe(v)), date=self.date,
-                                num=lambda v: Markup(f"{v:g}"),
+                                num=lambda v: Markup(f"{v:g}"), show=lambda v: md_escape(_show_value(v)),
                                 lines=lambda items: Markup("<br>").join(md_escape(i) for i in items))
         self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
@@ -223,6 +226,9 @@ class Renderer:
             parts.append(f'<span class="pb-overdue">Review overdue since {due.isoformat()}</span>')
         elif due:
             parts.append(f"**Next review** {due.isoformat()}")
+        changed_in = self.history.last_changed.get((entity.KIND, entity.id)) if self.history else None
+        if changed_in:
+            parts.append(f"**Last changed in version** {md_escape(changed_in)}")
         edit = self.edit_url(entity)
         if edit:
             parts.append(f"[Propose a change]({escape(edit)}){{ .pb-edit }}")
@@ -337,6 +343,7 @@ class Renderer:
         pages.append(Page("meetings.md", "Meetings", "meetings.md.j2"))
         pages.append(Page("glossary.md", "Glossary", "glossary.md.j2"))
         pages.append(Page("tags.md", "Tags", "tags.md.j2"))
+        pages.append(Page("changelog.md", "What changed", "changelog.md.j2"))
         return pages
 
     def render(self, page: Page, extra: dict | None = None) -> str:

@@ -49,9 +49,9 @@ class Tree:
     pages: int
 
 
-def generate(pb: Playbook, config: Config, today: dt.date) -> Tree:
+def generate(pb: Playbook, config: Config, today: dt.date, history=None) -> Tree:
     """Render every page to Markdown, add the hand-written pages, and build the navigation."""
-    renderer = Renderer(pb, config, today, pb.root / TEMPLATES_DIR)
+    renderer = Renderer(pb, config, today, pb.root / TEMPLATES_DIR, history)
     pages = renderer.pages()
     generated = {p.path for p in pages}
     hand_written = _hand_written(pb.root)
@@ -124,6 +124,7 @@ def _nav(pages: list[Page], guides: list[str], hand_written: dict[str, str]) -> 
     if guides:
         nav.append({"Guides": [{_html(_title(hand_written[g], g)): g} for g in guides]})
     nav.append({"Tags": "tags.md"})
+    nav.append({"What changed": "changelog.md"})
     return nav
 
 
@@ -246,9 +247,9 @@ class BuildResult:
 
 
 def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, strict: bool = False,
-               engine: str = "mkdocs", keep_docs: Path | None = None) -> BuildResult:
+               engine: str = "mkdocs", keep_docs: Path | None = None, history=None) -> BuildResult:
     """Build into a temporary folder beside ``site_dir`` and swap it in only on success."""
-    tree = generate(pb, config, today)
+    tree = generate(pb, config, today, history)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".playbook-build-", dir=site_dir.parent))

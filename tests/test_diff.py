@@ -147,3 +147,30 @@ def test_shallow_clone_without_the_base(example_repo, tmp_path):
     assert result.exit_code == 2
     assert "shallow clone" in result.output and "fetch-depth: 0" in result.output
     assert repo_state(clone) == before
+
+
+def test_check_changed_since_reports_only_changed_entities(example_repo):
+    import os as _os
+    # two problems: one in an entity this branch changes, one in an untouched entity
+    with open(example_repo / "definitions/goals.yaml", "a") as fh:
+        fh.write("  - {id: lonely-goal, name: A goal nobody supports, owner: sales, metric: calls, target: +5%}\n")
+    git(example_repo, "commit", "-qam", "an old problem")
+    git(example_repo, "checkout", "-qb", "feature")
+    edit(example_repo / "definitions/lifecycle.yaml", "fit_score: {gte: 45}", "fit_score: {gte: 40}", 1)
+    path = example_repo / "definitions/teams.yaml"
+    old = _os.getcwd()
+    _os.chdir(example_repo)
+    try:
+        everything = CliRunner().invoke(main, ["check", "--format", "json", "--today", "2026-11-22"])
+        scoped = CliRunner().invoke(main, ["check", "--format", "json", "--today", "2026-11-22",
+                                           "--changed-since", "main"])
+        bad = CliRunner().invoke(main, ["check", "--changed-since", "nope"])
+    finally:
+        _os.chdir(old)
+    all_entities = {(f["entity"] or {}).get("id") for f in json.loads(everything.output)["findings"]}
+    scoped_findings = json.loads(scoped.output)["findings"]
+    assert "lonely-goal" in all_entities
+    assert scoped_findings, "the changed stage's own contradiction must still be reported"
+    assert {f["entity"]["id"] for f in scoped_findings if f["entity"]} <= {"sal", "sql"}
+    assert bad.exit_code == 2 and 'The git ref "nope" does not exist' in bad.output
+    assert path.exists()

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from generator import model as m
 from generator.check import run_check
 from generator.cli import main
-from generator.config import Config, find_config, load_config
+from generator.config import find_config, load_config
 from generator.render import Renderer, md_escape, safe_slug
 from generator.site import generate
 

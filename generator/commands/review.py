@@ -1,0 +1,264 @@
+"""``playbook review``: the review agenda for the regular sales–marketing huddle.
+
+An entity is due for review ``review_every_days`` after its ``last_reviewed`` date (its own
+interval, or the configuration's ``review_every_days``), exactly as rule PB704 counts it.
+Entities without ``last_reviewed`` or without any interval are never due and are not listed.
+The agenda lists the entities past their review date and, with ``--within N``, those due in the
+next N days, grouped by owner team and sorted by due date.
+
+JSON shape (stable; new keys may be added, none removed or renamed)::
+
+    {
+      "playbook": "Brightside Ads — Sales & Marketing Playbook",   # playbook.yaml name
+      "version": "2026.4",                                         # playbook.yaml version or ""
+      "today": "2026-11-22",                                       # the day the agenda is for
+      "within_days": 14,                                           # --within, or null
+      "counts": {"overdue": 3, "upcoming": 2, "total": 5},
+      "groups": [                                                  # teams by name, "No owner" last
+        {
+          "owner": "marketing",                                    # team id, or null
+          "owner_name": "Marketing",                               # team name, or "No owner"
+          "items": [                                               # by due date, kind, id
+            {
+              "kind": "persona",                                   # model kind (persona, stage ...)
+              "kind_label": "persona",                             # words for people
+              "id": "ecommerce-founder",
+              "name": "Erin, the growth-focused e-commerce founder",
+              "owner": "marketing",                                # or null
+              "path": "personas/ecommerce-founder.yaml",           # relative to the playbook root
+              "line": 7,                                           # the last_reviewed line
+              "last_reviewed": "2026-01-10",
+              "review_every_days": 180,                            # the interval that applies
+              "due": "2026-07-09",
+              "days_overdue": 136,                                 # negative: due in that many days
+              "state": "overdue",                                  # "overdue" or "upcoming"
+              "deferred": null                                     # reason of an inline
+            }                                                      # ignore[PB704], or null
+          ]
+        }
+      ]
+    }
+
+Exit codes: 0 always, 2 for a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+import click
+
+from ..model import KIND_LABELS
+
+NO_OWNER = "No owner"
+
+
+@dataclass
+class Item:
+    kind: str
+    id: str
+    name: str
+    owner: str | None
+    path: str
+    line: int
+    last_reviewed: dt.date
+    every: int
+    due: dt.date
+    days_overdue: int
+    deferred: str | None
+
+    @property
+    def state(self) -> str:
+        return "overdue" if self.days_overdue > 0 else "upcoming"
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "kind_label": KIND_LABELS.get(self.kind, self.kind), "id": self.id,
+                "name": self.name, "owner": self.owner, "path": self.path, "line": self.line,
+                "last_reviewed": self.last_reviewed.isoformat(), "review_every_days": self.every,
+                "due": self.due.isoformat(), "days_overdue": self.days_overdue, "state": self.state,
+                "deferred": self.deferred}
+
+
+@dataclass
+class Group:
+    owner: str | None
+    owner_name: str
+    items: list[Item]
+
+
+def display_name(entity) -> str:
+    for attr in ("name", "term", "question"):
+        value = getattr(entity, attr, None)
+        if value:
+            return str(value)
+    return entity.id
+
+
+def _deferrals(pb) -> dict[tuple[str, int], str]:
+    """(file, line) -> reason, for every inline suppression of PB704."""
+    from ..check import _suppressions
+    out: dict[tuple[str, int], str] = {}
+    for rel, loaded in pb.files.items():
+        if "PB704" not in (loaded.text or ""):
+            continue
+        sups, _ = _suppressions(rel, loaded.text)
+        for s in sups:
+            if "PB704" in s.codes:
+                if s.whole_file:
+                    out[(rel, 0)] = s.reason
+                else:
+                    out[(rel, s.target_line)] = s.reason
+    return out
+
+
+def agenda(pb, today: dt.date, default_days: int | None, within: int | None,
+           scope: str | None = None) -> list[Group]:
+    """The entities overdue (and, with ``within``, due within that many days), by owner team."""
+    horizon = today + dt.timedelta(days=within) if within is not None else None
+    deferred = _deferrals(pb)
+    seen: set[tuple[str, str]] = set()
+    items: list[Item] = []
+    for entity in pb.all_entities:
+        key = (entity.KIND, entity.id)
+        if key in seen:  # a duplicate id is reported by the check; list the first one only
+            continue
+        seen.add(key)
+        every = entity.review_every_days or default_days
+        if entity.last_reviewed is None or not every:
+            continue
+        due = entity.last_reviewed + dt.timedelta(days=every)
+        if not (due < today or (horizon is not None and due <= horizon)):
+            continue
+        loc = pb.loc(entity, "last_reviewed")
+        if scope and not (loc.path == scope or loc.path.startswith(scope.rstrip("/") + "/")):
+            continue
+        reason = deferred.get((loc.path, loc.line)) or deferred.get((loc.path, 0))
+        items.append(Item(entity.KIND, entity.id, display_name(entity), entity.owner, loc.path, loc.line,
+                          entity.last_reviewed, every, due, (today - due).days, reason))
+    by_owner: dict[str | None, list[Item]] = {}
+    for item in items:
+        by_owner.setdefault(item.owner, []).append(item)
+    groups = []
+    for owner, members in by_owner.items():
+        team = pb.get("team", owner) if owner else None
+        name = display_name(team) if team is not None else (owner or NO_OWNER)
+        members.sort(key=lambda i: (i.due, i.kind, i.id))
+        groups.append(Group(owner, name, members))
+    groups.sort(key=lambda g: (g.owner is None, g.owner_name.lower(), g.owner or ""))
+    return groups
+
+
+def _counts(groups: list[Group]) -> dict[str, int]:
+    items = [i for g in groups for i in g.items]
+    overdue = sum(1 for i in items if i.state == "overdue")
+    return {"overdue": overdue, "upcoming": len(items) - overdue, "total": len(items)}
+
+
+def _when(item: Item) -> str:
+    d = item.days_overdue
+    if d > 0:
+        return f"{d} day{'s' if d != 1 else ''} overdue"
+    if d == 0:
+        return "due today"
+    return f"due in {-d} day{'s' if d != -1 else ''}"
+
+
+def _summary(counts: dict[str, int], within: int | None) -> str:
+    if not counts["total"]:
+        if within is None:
+            return "Nothing is past its review date."
+        return f"Nothing is past its review date or due in the next {within} days."
+    parts = [f"{counts['overdue']} overdue"]
+    if within is not None:
+        parts.append(f"{counts['upcoming']} due in the next {within} days")
+    return ", ".join(parts) + "."
+
+
+def to_text(groups: list[Group], title: str, today: dt.date, within: int | None) -> str:
+    counts = _counts(groups)
+    lines = [f"Review agenda for {title} on {today.isoformat()}: {_summary(counts, within)}"]
+    for group in groups:
+        label = group.owner_name if group.owner is None or group.owner_name == group.owner \
+            else f"{group.owner_name} ({group.owner})"
+        lines += ["", f"{label} — {len(group.items)} item{'s' if len(group.items) != 1 else ''}"]
+        for item in group.items:
+            lines.append(f"  {KIND_LABELS.get(item.kind, item.kind)} \"{item.name}\" ({item.id}) — {_when(item)}")
+            lines.append(f"      {item.path}:{item.line}  last reviewed {item.last_reviewed}, "
+                         f"due {item.due}")
+            if item.deferred:
+                lines.append(f"      deferred: {item.deferred}")
+    return "\n".join(lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def to_markdown(groups: list[Group], title: str, today: dt.date, within: int | None) -> str:
+    counts = _counts(groups)
+    lines = [f"## Review agenda — {md(title)}, {today.isoformat()}", "", _summary(counts, within)]
+    for group in groups:
+        lines += ["", f"### {md(group.owner_name)}", "",
+                  "| Done | What | Kind | File | Last reviewed | Due | Status |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for item in group.items:
+            status = _when(item)
+            status = f"**{status}**" if item.state == "overdue" else status
+            if item.deferred:
+                status += f" (deferred: {md(item.deferred)})"
+            lines.append(f"| ☐ | {md(item.name)} (`{item.id}`) | {md(KIND_LABELS.get(item.kind, item.kind))} "
+                         f"| `{item.path}:{item.line}` | {item.last_reviewed} | {item.due} | {status} |")
+    return "\n".join(lines)
+
+
+def to_json(groups: list[Group], cfg, today: dt.date, within: int | None) -> str:
+    return json.dumps({
+        "playbook": cfg.name, "version": cfg.version, "today": today.isoformat(), "within_days": within,
+        "counts": _counts(groups),
+        "groups": [{"owner": g.owner, "owner_name": g.owner_name, "items": [i.as_json() for i in g.items]}
+                   for g in groups],
+    }, indent=2, ensure_ascii=False)
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for a terminal, markdown for a meeting doc, json for tools.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Make the agenda as of this day (YYYY-MM-DD) instead of today.")
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="Also list what falls due in the next DAYS days.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+def review(path, fmt, today, within, config_file):
+    """List what is past its review date, by owner team: the agenda for the review huddle.
+
+    An entity is due review_every_days (its own, or playbook.yaml's) after last_reviewed.
+    Always exits 0 unless the command is used wrongly (2).
+
+    \b
+    Example:
+      playbook review
+      playbook review --within 14 --format markdown > agenda.md
+    """
+    from pathlib import Path
+
+    from ..cli import _config, locate_playbook
+    from ..playbook import build
+    root, found, scope = locate_playbook(path)
+    cfg = _config(Path(config_file) if config_file else found)
+    day = today.date() if today else dt.date.today()
+    pb = build(root, cfg.max_file_bytes)
+    groups = agenda(pb, day, cfg.review_every_days, within, scope)
+    if fmt == "json":
+        click.echo(to_json(groups, cfg, day, within))
+    elif fmt == "markdown":
+        click.echo(to_markdown(groups, cfg.name, day, within))
+    else:
+        click.echo(to_text(groups, cfg.name, day, within))
