@@ -438,6 +438,87 @@ def versions(path, branch, fmt):
 
 
 @main.command()
+@click.argument("leads", type=click.Path(path_type=Path))
+@click.option("--path", "path", type=click.Path(), default=None, help="The playbook folder.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Score (and decay engagement) as of this day (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
+              help="Read the export's COLUMN as the playbook's FIELD (repeatable).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def score(leads, path, as_of, fmt, mappings, config_file):
+    """Score lead records exported from a CRM with the playbook's definitions.
+
+    For each lead: fit and engagement scores with the rules that contributed, the lifecycle
+    stage its entry criteria reach, the matching persona (negative ones included), its red flags
+    and, for a rejected lead, the nurture track it returns to. Then counts per stage and persona.
+    Bad rows are reported with their row numbers and skipped (exit 1); good rows are scored.
+
+    \b
+    Example:
+      playbook score leads/sample-export.csv
+      playbook score export.csv --map "Record ID=id" --map "Monthly ad budget=monthly_ad_budget"
+    """
+    import json
+
+    from .score import (TABLE_HEADER, Scorer, Summary, as_json, as_row, csv_writer, parse_mapping,
+                        read_leads, table_line)
+    root, found, _ = locate_playbook(path)
+    cfg = _config(config_file or found)
+    if not leads.is_file():
+        raise UsageFailure(f"{leads}: no such file.")
+    try:
+        mapping = parse_mapping(mappings)
+    except ValueError as exc:
+        raise UsageFailure(f"--map {exc}.") from None
+    result = run_check(root, cfg, dt.date.today())
+    if result.counts.get("error"):
+        click.echo(f"Note: the playbook has {result.counts['error']} error(s); scores may not mean what the "
+                   "team agreed. Run `playbook check`.", err=True)
+    scorer = Scorer(result.playbook, as_of.date() if as_of else dt.date.today())
+    summary = Summary()
+    out = click.get_text_stream("stdout")
+    writer = csv_writer(out) if fmt == "csv" else None
+    errors = []
+    first = True
+    if fmt == "table":
+        click.echo(TABLE_HEADER)
+    elif fmt == "json":
+        out.write('{"leads": [\n')
+    for item in read_leads(leads, mapping, scorer):
+        if isinstance(item, Exception):
+            summary.bad += 1
+            message = f"{leads.name}:row {item.row}: {item}"
+            click.echo(message, err=True)
+            if len(errors) < 1000:
+                errors.append({"row": item.row, "message": str(item)})
+            continue
+        scored = scorer.score(item)
+        summary.add(scored)
+        if fmt == "table":
+            out.write(table_line(scored) + "\n")
+        elif fmt == "csv":
+            writer.writerow(as_row(scored))
+        else:
+            out.write(("" if first else ",\n") + json.dumps(as_json(scored), ensure_ascii=False))
+            first = False
+    data = summary.as_dict([s.id for s in result.playbook.stages])
+    if fmt == "json":
+        out.write('\n], "summary": ' + json.dumps(data, ensure_ascii=False) + ', "errors": '
+                  + json.dumps(errors, ensure_ascii=False) + "}\n")
+    else:
+        target = sys.stdout if fmt == "table" else sys.stderr
+        print("", file=target)
+        print(f"Scored {data['scored']} lead(s)" + (f"; {data['bad_rows']} bad row(s) skipped" if data["bad_rows"] else "")
+              + f" as of {scorer.as_of}.", file=target)
+        print("By stage:   " + ", ".join(f"{k} {v}" for k, v in data["by_stage"].items()), file=target)
+        print("By persona: " + ", ".join(f"{k} {v}" for k, v in data["by_persona"].items()), file=target)
+    out.flush()
+    if summary.bad:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt):
     """List every rule: code, name, default severity and what it flags."""

@@ -131,6 +131,31 @@ class Role(Model):
     name: str
 
 
+class ExampleEvent(Model):
+    type: str
+    date: dt.date
+
+
+class Expectation(Model):
+    stage: str | None = None
+    persona: str | None = None
+    fit_score: float | None = None
+    engagement_score: float | None = None
+    total_score: float | None = None
+    nurture_track: str | None = None
+    red_flags: int | None = Field(None, ge=0, description="How many red flags the lead shows.")
+
+
+class LeadExample(Model):
+    """A lead record and what the definitions should make of it; `playbook check` runs it."""
+
+    name: str
+    lead: dict[str, str | list[str]] = Field(default_factory=dict)
+    events: list[ExampleEvent] = Field(default_factory=list)
+    as_of: dt.date | None = None
+    expect: Expectation = Field(default_factory=Expectation)
+
+
 class Team(Entity):
     KIND = "team"
     side: Literal["marketing", "sales", "service", "leadership"] | None = None
@@ -187,6 +212,7 @@ class Persona(Entity):
     red_flags: list[Signal] = Field(default_factory=list)
     journey: list[JourneyStep] = Field(default_factory=list)
     nurture_track: NurtureRef | None = None
+    examples: list[LeadExample] = Field(default_factory=list)
 
 
 class CrmMapping(Model):
@@ -202,6 +228,7 @@ class Stage(Entity):
     exit: Criteria | None = None
     terminal: bool = False
     crm: CrmMapping | None = None
+    examples: list[LeadExample] = Field(default_factory=list)
 
 
 class Transition(Model):
@@ -296,6 +323,7 @@ class ScoringModel(Entity):
     limit: float | None = Field(None, gt=0, description="Overall maximum of the total score.")
     groups: list[ScoringGroup] = Field(default_factory=list)
     bands: list[Band] = Field(default_factory=list)
+    examples: list[LeadExample] = Field(default_factory=list)
 
 
 class Canvas(Model):

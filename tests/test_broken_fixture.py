@@ -83,6 +83,7 @@ EXPECTED = [
     ("PB204", "definitions/scoring.yaml", 23),
     ("PB203", "definitions/scoring.yaml", 29),
     ("PB201", "definitions/scoring.yaml", 31),
+    ("PB801", "definitions/scoring.yaml", 34),
     ("PB304", "definitions/service-commitments.yaml", 14),
     ("PB902", "definitions/teams.yaml", 9),
     ("PB901", "definitions/teams.yaml", 12),

@@ -89,12 +89,13 @@ def example_files(example: str) -> dict[str, bytes]:
 
 
 AREAS = ("structure", "lifecycle", "scoring", "qualification", "personas", "complaints",
-         "campaigns", "governance", "suppressions")
+         "campaigns", "governance", "examples", "suppressions")
 AREA_TITLES = {
     "structure": "Structure and references", "lifecycle": "Lifecycle and handoff",
     "scoring": "Scoring", "qualification": "Qualification and deal alignment",
     "personas": "Personas and value propositions", "complaints": "Complaints",
     "campaigns": "Campaigns", "governance": "Goals, glossary, governance",
+    "examples": "Worked examples",
     "suppressions": "Suppressions",
 }
 

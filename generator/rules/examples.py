@@ -1,0 +1,104 @@
+"""Examples: lead records written into the definitions, run like doctests."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from . import rule
+
+E = Severity.ERROR
+
+_BASE = """
+      scoring:
+        id: lead-score
+        name: Lead score
+        groups:
+          - id: fit
+            kind: fit
+            rules:
+              - {id: ecommerce, when: {industry: {eq: ecommerce}}, points: 30}
+          - id: engagement
+            kind: engagement
+            decay: {percent: 50, every: 30d}
+            rules:
+              - {id: call-booked, event: call_booked, points: 20}
+"""
+
+
+@rule("PB801", "failing-example", E, "A worked example in the definitions no longer holds.",
+      fail=_BASE + """
+      stages:
+        - id: lead
+          name: Lead
+          order: 1
+        - id: mql
+          name: MQL
+          order: 2
+          entry: {all: [{fit_score: {gte: 30}}, {engagement_score: {gte: 20}}]}
+          examples:
+            - name: Shop owner who booked a call two months ago
+              lead: {industry: ecommerce}
+              events: [{type: call_booked, date: 2026-09-01}]
+              as_of: 2026-11-01
+      """, ok=_BASE + """
+      stages:
+        - id: lead
+          name: Lead
+          order: 1
+        - id: mql
+          name: MQL
+          order: 2
+          entry: {all: [{fit_score: {gte: 30}}, {engagement_score: {gte: 20}}]}
+          examples:
+            - name: Shop owner who booked a call last week
+              lead: {industry: ecommerce}
+              events: [{type: call_booked, date: 2026-10-25}]
+              as_of: 2026-11-01
+      """)
+def failing_example(pb):
+    """Stages, personas and the scoring model can carry examples: a lead record and what the
+    definitions should make of it (stage, persona, scores, nurture track, red flags). A stage's
+    example expects that stage and a persona's example that persona unless it says otherwise.
+    The check runs every example like a test, so a change that silently moves real leads shows
+    up as a failing example. (The example above fails because engagement decays by half every
+    30 days: a call booked two months ago is worth 5 points, not 20.)"""
+    from ..score import Lead, LeadError, Scorer, _normalise
+    scorers: dict = {}
+    owners = [(s, "stage") for s in pb.stages] + [(p, "persona") for p in pb.personas]
+    if pb.scoring:
+        owners.append((pb.scoring, None))
+    for entity, default in owners:
+        for index, example in enumerate(entity.examples):
+            as_of = example.as_of or getattr(pb, "today", None)
+            scorer = scorers.get(as_of)
+            if scorer is None:
+                scorer = scorers[as_of] = Scorer(pb, as_of)
+            raw = {"id": f"example-{index + 1}", **example.lead}
+            events = [(e.type, e.date.isoformat()) for e in example.events]
+            where = ("examples", index)
+            try:
+                lead = _normalise(0, raw, events, {}, scorer)
+            except LeadError as exc:
+                yield pb.finding("PB801", entity, where, f'The example "{example.name}" cannot be scored: {exc}.')
+                continue
+            got = scorer.score(lead)
+            expect = example.expect
+            wanted_stage = expect.stage or (entity.id if default == "stage" else None)
+            wanted_persona = expect.persona or (entity.id if default == "persona" else None)
+            problems = []
+            if wanted_stage and got.stage != wanted_stage:
+                problems.append(f"stage {wanted_stage}, but the definitions put it in {got.stage or 'no stage'}")
+            if wanted_persona and got.persona != wanted_persona:
+                problems.append(f"persona {wanted_persona}, but it matches {got.persona or 'no persona'}")
+            for name, value in (("fit_score", got.fit), ("engagement_score", got.engagement),
+                                ("total_score", got.total)):
+                want = getattr(expect, name)
+                if want is not None and abs(want - value) > 0.01:
+                    problems.append(f"{name} {want:g}, but it scores {value:g}")
+            if expect.nurture_track and got.nurture != expect.nurture_track:
+                problems.append(f"nurture track {expect.nurture_track}, but it goes to {got.nurture or 'none'}")
+            if expect.red_flags is not None and len(got.red_flags) != expect.red_flags:
+                problems.append(f"{expect.red_flags} red flag(s), but it shows {len(got.red_flags)}")
+            if problems:
+                scores = f"fit {got.fit:g}, engagement {got.engagement:g}"
+                yield pb.finding("PB801", entity, where, f'The example "{example.name}" expects '
+                                 + "; ".join(problems) + f" ({scores}).")
