@@ -85,7 +85,7 @@ def test_github_annotations_carry_file_line_col_and_code(in_broken, broken_findi
         assert m["level"] == f["severity"]
         assert m["name"] == RULES[f["code"]].name
         assert m["msg"] == f["message"].replace("%", "%25")
-    assert lines[-1] == "Found 48 errors and 29 warnings in 19 files (21 files checked)."
+    assert lines[-1] == "Found 49 errors and 29 warnings in 19 files (21 files checked)."
 
 
 def test_github_paths_are_relative_to_the_current_folder(monkeypatch, tmp_path):
@@ -261,7 +261,7 @@ def test_markdown_tables_match_findings(in_broken, broken_findings):
     result = invoke("check", ".", *TODAY, "--format", "markdown")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "## playbook check: 48 errors and 29 warnings"
+    assert lines[0] == "## playbook check: 49 errors and 29 warnings"
     rows, headings, current = [], [], None
     for line in lines:
         if line.startswith("### "):
