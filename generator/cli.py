@@ -325,8 +325,13 @@ def _git_failure(exc) -> UsageFailure:
               show_default=True)
 @click.option("--fail-on", type=click.Choice(["breaking", "warning", "info", "never"]), default="never",
               show_default=True, help="Exit 1 when an impact reaches this grade.")
+@click.option("--leads", "leads", type=click.Path(path_type=Path), default=None,
+              help="Also score these lead records with both versions and count what moves.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Score the leads as of this day (default: today).")
+@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD", help="As for `playbook score`.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def diff(base, head, path, fmt, fail_on, config_file):
+def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
     """Compare two states of the playbook by meaning, not by line.
 
     BASE and HEAD are git refs; HEAD defaults to the working tree, BASE to the merge base of
@@ -336,6 +341,7 @@ def diff(base, head, path, fmt, fail_on, config_file):
     Example:
       playbook diff                      # this branch against main
       playbook diff v2026.3 v2026.4 --format markdown
+      playbook diff --leads leads/sample-export.csv   # which real leads the change moves
     """
     from . import diff as semantic
     from .gitrefs import GitError, checkout_copy, default_branch, merge_base, repo_root, resolve, short
@@ -364,6 +370,15 @@ def diff(base, head, path, fmt, fail_on, config_file):
     except GitError as exc:
         raise _git_failure(exc) from None
     result = semantic.diff_playbooks(old, new, base_label, head_label, cfg.diff_grades)
+    if leads is not None:
+        from .score import parse_mapping
+        if not leads.is_file():
+            raise UsageFailure(f"{leads}: no such file.")
+        try:
+            mapping = parse_mapping(mappings)
+        except ValueError as exc:
+            raise UsageFailure(f"--map {exc}.") from None
+        result.leads = semantic.lead_impact(old, new, leads, as_of.date() if as_of else dt.date.today(), mapping)
     render = {"text": semantic.to_text, "markdown": semantic.to_markdown, "json": semantic.to_json}[fmt]
     click.echo(render(result), nl=False)
     if fail_on != "never" and result.worst() >= semantic.GRADE_RANK[fail_on]:

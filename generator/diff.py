@@ -74,6 +74,7 @@ class Diff:
     head: str
     changes: list[EntityChange]
     impacts: list[Impact]
+    leads: "LeadImpact | None" = None
 
     def worst(self) -> int:
         return max((GRADE_RANK[i.grade] for i in self.impacts), default=-1)
@@ -356,6 +357,13 @@ def to_text(d: Diff) -> str:
             for f in c.fields:
                 lines.append(f"      {f.path}: {_show(f.old)} → {_show(f.new)}")
         lines.append("")
+    if d.leads is not None:
+        lines.append(f"On {d.leads.scored:,} leads" + (f" ({d.leads.bad_rows} bad rows skipped)" if d.leads.bad_rows else ""))
+        for sentence in d.leads.sentences() or ["No lead changes stage, persona or nurture track."]:
+            lines.append(f"  {sentence}")
+        for ident, what, a, b in d.leads.examples:
+            lines.append(f"    {ident}: {what} {a or 'none'} → {b or 'none'}")
+        lines.append("")
     lines.append(summary(d))
     return "\n".join(lines) + "\n"
 
@@ -377,6 +385,14 @@ def to_markdown(d: Diff) -> str:
         lines.append(f"- **{c.change}** {_label(c.kind)} `{c.id}`{extra}: {_md(c.name)}")
         for f in c.fields:
             lines.append(f"  - `{f.path}`: {_md(_show(f.old))} → {_md(_show(f.new))}")
+    if d.leads is not None:
+        lines += ["", f"#### Impact on {d.leads.scored:,} leads", ""]
+        for sentence in d.leads.sentences() or ["No lead changes stage, persona or nurture track."]:
+            lines.append(f"- {_md(sentence)}")
+        if d.leads.examples:
+            lines += ["", "| Lead | What | Before | After |", "| --- | --- | --- | --- |"]
+            for ident, what, a, b in d.leads.examples:
+                lines.append(f"| {_md(ident)} | {what} | {_md(a or 'none')} | {_md(b or 'none')} |")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -392,6 +408,11 @@ def to_json(d: Diff) -> str:
                      "old_id": c.old_id,
                      "fields": [{"path": f.path, "old": value(f.old), "new": value(f.new)} for f in c.fields]}
                     for c in d.changes],
+        "leads": None if d.leads is None else {
+            "scored": d.leads.scored, "bad_rows": d.leads.bad_rows,
+            "moves": [{"what": w, "from": a, "to": b, "count": n}
+                      for (w, a, b), n in sorted(d.leads.moves.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "examples": [{"id": i, "what": w, "from": a, "to": b} for i, w, a, b in d.leads.examples]},
     }, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -405,3 +426,43 @@ def changed_scope(base: Playbook, head: Playbook) -> tuple[set[tuple[str, str]],
         if c.path:
             files.add(c.path)
     return entities, files
+
+
+# ---------------------------------------------------------------- impact on real leads
+
+
+@dataclass
+class LeadImpact:
+    """How the same lead records fare under the base and the head definitions."""
+
+    scored: int = 0
+    bad_rows: int = 0
+    moves: dict = field(default_factory=dict)  # (what, old, new) -> count; what: stage, persona, track
+    examples: list = field(default_factory=list)  # (lead id, what, old, new), the first few
+
+    def sentences(self) -> list[str]:
+        out = []
+        for (what, old, new), n in sorted(self.moves.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"{n:,} of {self.scored:,} leads move {what} from {old or 'none'} to {new or 'none'}.")
+        return out
+
+
+def lead_impact(base: Playbook, head: Playbook, leads_path, as_of, mapping=None, keep: int = 20) -> LeadImpact:
+    """Score every lead with both playbooks (one streaming pass) and count what moves."""
+    from .score import Scorer, read_leads
+    old_scorer, new_scorer = Scorer(base, as_of), Scorer(head, as_of)
+    impact = LeadImpact()
+    for lead in read_leads(leads_path, mapping or {}, new_scorer):
+        if isinstance(lead, Exception):
+            impact.bad_rows += 1
+            continue
+        before, after = old_scorer.score(lead), new_scorer.score(lead)
+        impact.scored += 1
+        for what, a, b in (("stage", before.stage, after.stage), ("persona", before.persona, after.persona),
+                           ("nurture track", before.nurture, after.nurture)):
+            if a != b:
+                key = (what, a, b)
+                impact.moves[key] = impact.moves.get(key, 0) + 1
+                if len(impact.examples) < keep:
+                    impact.examples.append((lead.id, what, a, b))
+    return impact

@@ -174,3 +174,32 @@ def test_check_changed_since_reports_only_changed_entities(example_repo):
     assert {f["entity"]["id"] for f in scoped_findings if f["entity"]} <= {"sal", "sql"}
     assert bad.exit_code == 2 and 'The git ref "nope" does not exist' in bad.output
     assert path.exists()
+
+
+LEADS = """id,email_opt_in,company_website,industry,monthly_ad_budget,job_title,runs_meta_ads,expected_contact_cadence,events
+near-threshold,yes,a.example,ecommerce,3000,founder,no,,call_booked:2026-11-15
+well-above,yes,b.example,ecommerce,6000,founder,yes,weekly,call_booked:2026-11-15;audit_requested:2026-11-16
+just-a-lead,yes,c.example,dental,2500,practice-owner,,,
+"""
+
+
+def test_impact_preview_on_real_leads(example_repo):
+    leads = example_repo / "leads.csv"
+    leads.write_text(LEADS)
+    git(example_repo, "add", "leads.csv")
+    git(example_repo, "commit", "-qm", "leads")
+    baseline = run(example_repo, "--leads", "leads.csv", "--as-of", "2026-11-22")
+    assert "No lead changes stage, persona or nurture track." in baseline.output
+    path = example_repo / "definitions/lifecycle.yaml"
+    path.write_text(path.read_text().replace("fit_score: {gte: 30}", "fit_score: {gte: 40}"))
+    result = run(example_repo, "--leads", "leads.csv", "--as-of", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    assert "On 3 leads" in result.output
+    assert "1 of 3 leads move stage from mql to lead." in result.output
+    assert "near-threshold: stage mql → lead" in result.output
+    data = json.loads(run(example_repo, "--leads", "leads.csv", "--as-of", "2026-11-22", "--format", "json").output)
+    assert data["leads"]["moves"] == [{"what": "stage", "from": "mql", "to": "lead", "count": 1}]
+    md = run(example_repo, "--leads", "leads.csv", "--as-of", "2026-11-22", "--format", "markdown").output
+    assert "#### Impact on 3 leads" in md and "| near-threshold | stage | mql | lead |" in md
+    missing = run(example_repo, "--leads", "nope.csv")
+    assert missing.exit_code == 2 and "no such file" in missing.output
