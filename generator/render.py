@@ -111,6 +111,7 @@ class Renderer:
         self.abbreviations = self._abbreviations()
         self._by_persona: dict | None = None
         self._questions_for: dict | None = None
+        self._scorers: dict = {}  # as_of -> Scorer, for worked examples
 
     # ------------------------------------------------------------ escaping and helpers
 
@@ -480,6 +481,93 @@ class Renderer:
                 reached = stage
         return {"persona": persona, "lines": lines, "fit": totals["fit"],
                 "engagement": totals["engagement"], "total": total, "reached": reached}
+
+    # ------------------------------------------------------------ worked examples (lead records)
+
+    def worked(self, example):
+        """Score a worked example the way `playbook check` does (PB801) and `playbook score`
+        would: the :class:`~generator.score.Scored` result, or a sentence saying why the
+        example cannot be scored."""
+        from .score import LeadError, Scorer, _normalise
+        as_of = example.as_of or self.today
+        scorer = self._scorers.get(as_of)
+        if scorer is None:
+            scorer = self._scorers[as_of] = Scorer(self.pb, as_of)
+        raw = {"id": "example", **example.lead}
+        events = [(e.type, e.date.isoformat()) for e in example.events]
+        try:
+            return scorer.score(_normalise(0, raw, events, {}, scorer))
+        except LeadError as exc:
+            return str(exc)
+
+    def breakdown(self, example):
+        """A worked example as a calculation: every rule that fired with its points (and, for an
+        event, its date, age and decay factor), each group's sum and cap, the total, the band and
+        the stage. Built from the scorer's own contributions, so it always adds up to what
+        `playbook score` says. A string when the example cannot be scored."""
+        got = self.worked(example)
+        if isinstance(got, str):
+            return got
+        as_of = example.as_of or self.today
+        model = self.pb.scoring
+        groups = list(model.groups) if model else []
+        rules = {(g.id, r.id): r for g in groups for r in g.rules}
+        dates: dict[str, list[dt.date]] = {}
+        for kind, date in got.lead.events:
+            dates.setdefault(kind, []).append(date)
+        seen: dict[tuple[str, str], int] = {}
+        rows: dict[str, list[dict]] = {g.id: [] for g in groups}
+        for rule_id, group_id, points in got.contributions:
+            rule = rules.get((group_id, rule_id))
+            if rule is None:
+                continue
+            row = {"rule": rule, "points": points, "base": rule.points, "event": None}
+            if rule.event:
+                # the n-th contribution of an event rule comes from the n-th event of its type
+                n = seen.get((group_id, rule_id), 0)
+                seen[(group_id, rule_id)] = n + 1
+                same = dates.get(rule.event.lower(), [])
+                date = same[n] if n < len(same) else None
+                row.update(event=rule.event, date=date, age=(as_of - date).days if date else None,
+                           factor=points / rule.points if rule.points else 1.0)
+            rows[group_id].append(row)
+        lines = []
+        for g in groups:
+            total = sum(row["points"] for row in rows[g.id])
+            capped = min(total, g.cap) if g.cap is not None else total
+            lines.append({"group": g, "rows": rows[g.id], "sum": total, "capped": capped,
+                          "cap_applied": g.cap is not None and total > g.cap})
+        added = got.fit + got.engagement
+        band = None
+        for b in sorted(model.bands if model else [], key=lambda b: b.min):
+            if b.min <= got.total:
+                band = b
+        events = [row for line in lines for row in line["rows"] if row["event"]]
+        events.sort(key=lambda row: (row["date"] or as_of, row["rule"].id))
+        return {"scored": got, "as_of": as_of, "groups": lines, "events": events, "fit": got.fit,
+                "engagement": got.engagement, "added": round(added, 2), "total": got.total,
+                "limited": round(added, 2) != got.total, "band": band}
+
+    def example_problems(self, example, scored, stage: str | None = None, persona: str | None = None) -> list[str]:
+        """Where the example's expectations and the definitions disagree (what PB801 reports)."""
+        expect = example.expect
+        problems = []
+        want = expect.stage or stage
+        if want and scored.stage != want:
+            problems.append(f"expects the stage {want}, but the definitions put it in {scored.stage or 'no stage'}")
+        want = expect.persona or persona
+        if want and scored.persona != want:
+            problems.append(f"expects the persona {want}, but it matches {scored.persona or 'no persona'}")
+        for name, value in (("fit_score", scored.fit), ("engagement_score", scored.engagement),
+                            ("total_score", scored.total)):
+            wanted = getattr(expect, name)
+            if wanted is not None and abs(wanted - value) > 0.01:
+                problems.append(f"expects a {name.replace('_', ' ')} of {wanted:g}, but it scores {value:g}")
+        if expect.nurture_track and scored.nurture != expect.nurture_track:
+            problems.append(f"expects the nurture track {expect.nurture_track}, but it goes to {scored.nurture or 'none'}")
+        if expect.red_flags is not None and len(scored.red_flags) != expect.red_flags:
+            problems.append(f"expects {expect.red_flags} red flag(s), but it shows {len(scored.red_flags)}")
+        return problems
 
     def goal_pairs(self):
         pairs = []

@@ -269,3 +269,121 @@ def test_injected_markup_is_escaped_in_the_html(tmp_path):
     assert "<script>alert(1)" not in html and "</title><script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "onerror=alert(2)" not in html.replace("&lt;img src=x onerror=alert(2)&gt;", "")
+
+
+# ---------------------------------------------------------------- worked examples
+
+
+def test_stage_pages_show_their_worked_examples_with_the_computed_stage(example_tree, example):
+    pb, cfg = example
+    renderer = Renderer(pb, cfg, TODAY)
+    stages_with_examples = [s for s in pb.stages if s.examples]
+    assert len(stages_with_examples) == len(pb.stages)  # the example playbook has one for every stage
+    for stage in stages_with_examples:
+        page = example_tree.files[f"lifecycle/{stage.id}.md"]
+        assert "## Worked examples { #examples }" in page
+        for index, ex in enumerate(stage.examples, start=1):
+            scored = renderer.worked(ex)
+            assert not isinstance(scored, str), scored
+            assert scored.stage == (ex.expect.stage or stage.id)
+            assert f"### {md_escape(ex.name)} {{ #example-{index} }}" in page
+            target = pb.get("stage", scored.stage)
+            assert f"- **Stage:** [{md_escape(renderer.title_of(target))}]({scored.stage}.md)" in page
+            assert f"fit **{scored.fit:g}** + engagement **{scored.engagement:g}**" in page
+            for event in ex.events:
+                assert event.date.isoformat() in page
+        assert "playbook check fails this example" not in page
+
+
+def test_mql_example_lists_its_events_with_decay(example_tree):
+    page = example_tree.files["lifecycle/mql.md"]
+    assert "**The lead:** email opt in *yes*" in page
+    assert "| Downloaded a guide or checklist | 2026-09-30 (53 days before) | 5 × 0.75 = 3.75 |" in page
+    assert "| Requested the free ad-account audit | 2026-11-18 (4 days before) | +25 |" in page
+    assert "fit **55** + engagement **28.75** = **83.75**" in page
+
+
+def test_scoring_page_shows_the_decay_arithmetic(example_tree):
+    page = example_tree.files["scoring.md"]
+    assert "## Worked examples { #worked-example }" in page
+    assert "loses 25% every 30 days" in page and "× 0.5625 from day 60" in page
+    # the cooling dental practice: each event decayed by its age, then summed
+    assert "| call\\_booked on 2026-10-01, 52 days old | 25 × 0.75 = 18.75 |" in page
+    assert "| webinar\\_attended on 2026-10-10, 43 days old | 15 × 0.75 = 11.25 |" in page
+    assert "| guide\\_downloaded on 2026-11-10, 12 days old | 5 × 1 = 5 |" in page
+    assert "fit **45** + engagement **35** = **80** → band **Hot: likely MQL, check fit** → stage **[" in page
+    # the busy founder: the engagement cap and the overall limit
+    assert "over the cap of 50: 60 → 50 | **50** |" in page
+    assert "= **105**, over the overall limit of 100, so **100**" in page
+    # the agency: a negative event decays too, and the fit penalty outweighs everything
+    assert "| careers\\_page\\_viewed on 2026-10-20, 33 days old | -15 × 0.75 = -11.25 |" in page
+    assert "| **Sum** | within the cap of 60 | **-85** |" in page
+    assert "band **Excluded: not someone we can serve**" in page
+
+
+def test_scoring_page_keeps_the_persona_example_without_scoring_examples(tmp_path):
+    root = write_playbook(tmp_path, {
+        "definitions/scoring.yaml": """
+            scoring:
+              id: lead-score
+              name: Lead score
+              groups:
+                - id: fit
+                  kind: fit
+                  rules:
+                    - {id: shop, when: {industry: {eq: ecommerce}}, points: 30}
+            """,
+        "personas/shop.yaml": "id: shop\nname: Shop\nkind: buyer\ncriteria:\n  - industry: {eq: ecommerce}\n"})
+    from generator.config import Config
+    pb = run_check(root, Config(), TODAY).playbook
+    page = generate(pb, Config(), TODAY).files["scoring.md"]
+    assert "## Worked example { #worked-example }" in page
+    assert "A lead who looks like" in page
+
+
+def test_worked_examples_escape_user_text_and_flag_failures(tmp_path):
+    root = write_playbook(tmp_path, {
+        "definitions/scoring.yaml": """
+            scoring:
+              id: lead-score
+              name: Lead score
+              groups:
+                - id: fit
+                  kind: fit
+                  rules:
+                    - {id: shop, name: "Shop <b>owner</b>", when: {industry: {eq: ecommerce}}, points: 30}
+                - id: engagement
+                  kind: engagement
+                  decay: {percent: 50, every: 30d}
+                  rules:
+                    - {id: call, event: call_booked, points: 20}
+            """,
+        "definitions/lifecycle.yaml": """
+            stages:
+              - id: lead
+                name: Lead
+                order: 1
+              - id: mql
+                name: MQL
+                order: 2
+                entry: {all: [{fit_score: {gte: 30}}, {engagement_score: {gte: 20}}]}
+                examples:
+                  - name: "<script>alert(1)</script> [x](javascript:alert(2))"
+                    lead: {industry: "<img src=x onerror=alert(3)>", job_title: "*bold*"}
+                    events: [{type: call_booked, date: 2026-09-01}]
+                    as_of: 2026-11-01
+                  - name: Unknown event
+                    events: [{type: fax_sent, date: 2026-09-01}]
+            """})
+    from generator.config import Config
+    pb = run_check(root, Config(), TODAY).playbook
+    page = generate(pb, Config(), TODAY).files["lifecycle/mql.md"]
+    assert "<script>" not in page and "<img" not in page and "](javascript" not in page
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in page
+    assert "*\\*bold\\**" in page
+    # two months old: 20 × 0.25 = 5, so the lead is not an MQL and the page says the check fails
+    assert "20 × 0.25 = 5" in page
+    assert '!!! failure "playbook check fails this example (PB801)"' in page
+    assert "It expects the stage mql, but the definitions put it in lead." in page
+    assert '!!! failure "This example cannot be scored"' in page
+    assert "unknown event type" in page
