@@ -476,8 +476,7 @@ def score(leads, path, as_of, fmt, mappings, config_file):
     """
     import json
 
-    from .score import (TABLE_HEADER, Scorer, Summary, as_json, as_row, csv_writer, parse_mapping,
-                        read_leads, table_line)
+    from .score import CSV_COLUMNS, TABLE_HEADER, Scorer, Summary, parse_mapping, score_file
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
     if not leads.is_file():
@@ -492,30 +491,25 @@ def score(leads, path, as_of, fmt, mappings, config_file):
                    "team agreed. Run `playbook check`.", err=True)
     scorer = Scorer(result.playbook, as_of.date() if as_of else dt.date.today())
     summary = Summary()
-    out = click.get_text_stream("stdout")
-    writer = csv_writer(out) if fmt == "csv" else None
+    out = sys.stdout
     errors = []
     first = True
     if fmt == "table":
-        click.echo(TABLE_HEADER)
-    elif fmt == "json":
+        out.write(TABLE_HEADER + "\n")
+    elif fmt == "csv":
+        out.write(",".join(CSV_COLUMNS) + "\n")
+    else:
         out.write('{"leads": [\n')
-    for item in read_leads(leads, mapping, scorer):
-        if isinstance(item, Exception):
+    # Chunks of scored leads in file order (scored by worker processes for a large file).
+    for chunk in score_file(leads, mapping, scorer, fmt):
+        for row, message in chunk.errors:
             summary.bad += 1
-            message = f"{leads.name}:row {item.row}: {item}"
-            click.echo(message, err=True)
+            click.echo(f"{leads.name}:row {row}: {message}", err=True)
             if len(errors) < 1000:
-                errors.append({"row": item.row, "message": str(item)})
-            continue
-        scored = scorer.score(item)
-        summary.add(scored)
-        if fmt == "table":
-            out.write(table_line(scored) + "\n")
-        elif fmt == "csv":
-            writer.writerow(as_row(scored))
-        else:
-            out.write(("" if first else ",\n") + json.dumps(as_json(scored), ensure_ascii=False))
+                errors.append({"row": row, "message": message})
+        summary.merge(chunk)
+        if chunk.text:
+            out.write(chunk.text if fmt != "json" or first else ",\n" + chunk.text)
             first = False
     data = summary.as_dict([s.id for s in result.playbook.stages])
     if fmt == "json":
