@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import math
@@ -977,6 +978,19 @@ def score_file(path: Path, mapping: dict[str, str], scorer: Scorer, fmt: str,
     is_json = _is_json(path)
     if jobs is None:
         jobs = _default_jobs(path)
+    # Scoring makes no reference cycles: reference counting frees each lead as it goes, and the
+    # cyclic collector, which would otherwise keep walking the caches, can rest meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _score_file(path, mapping, scorer, fmt, jobs, is_json)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _score_file(path: Path, mapping: dict[str, str], scorer: Scorer, fmt: str, jobs: int,
+                is_json: bool) -> Iterator[Chunk]:
     with _open(path) as fh:
         lines = iter(fh)
         if is_json:
@@ -1225,12 +1239,14 @@ TABLE_HEADER = f"{'lead':<28} {'fit':>5} {'engage':>6} {'total':>6}  {'stage':<1
 
 
 def csv_line(fields: list[str]) -> str:
-    """One CSV line, as csv.writer(lineterminator="\\n") writes it: fields that need no quoting
-    are joined directly; anything else goes through the csv module."""
+    """One CSV line, as csv.writer(lineterminator="\\n") writes it. Without a quote or a line
+    break in any field, that is the fields joined by commas, the ones holding a comma in quotes;
+    anything else goes through the csv module."""
     line = ",".join(fields)
-    if (line.count(",") == len(fields) - 1 and '"' not in line and "\n" not in line and "\r" not in line
-            and (line or len(fields) > 1)):
-        return line + "\n"
+    if '"' not in line and "\n" not in line and "\r" not in line and (line or len(fields) > 1):
+        if line.count(",") == len(fields) - 1:
+            return line + "\n"
+        return ",".join([f'"{f}"' if "," in f else f for f in fields]) + "\n"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(fields)
     return buffer.getvalue()
