@@ -548,26 +548,11 @@ class Renderer:
                 "engagement": got.engagement, "added": round(added, 2), "total": got.total,
                 "limited": round(added, 2) != got.total, "band": band}
 
-    def example_problems(self, example, scored, stage: str | None = None, persona: str | None = None) -> list[str]:
+    @staticmethod
+    def example_problems(example, scored, stage: str | None = None, persona: str | None = None) -> list[str]:
         """Where the example's expectations and the definitions disagree (what PB801 reports)."""
-        expect = example.expect
-        problems = []
-        want = expect.stage or stage
-        if want and scored.stage != want:
-            problems.append(f"expects the stage {want}, but the definitions put it in {scored.stage or 'no stage'}")
-        want = expect.persona or persona
-        if want and scored.persona != want:
-            problems.append(f"expects the persona {want}, but it matches {scored.persona or 'no persona'}")
-        for name, value in (("fit_score", scored.fit), ("engagement_score", scored.engagement),
-                            ("total_score", scored.total)):
-            wanted = getattr(expect, name)
-            if wanted is not None and abs(wanted - value) > 0.01:
-                problems.append(f"expects a {name.replace('_', ' ')} of {wanted:g}, but it scores {value:g}")
-        if expect.nurture_track and scored.nurture != expect.nurture_track:
-            problems.append(f"expects the nurture track {expect.nurture_track}, but it goes to {scored.nurture or 'none'}")
-        if expect.red_flags is not None and len(scored.red_flags) != expect.red_flags:
-            problems.append(f"expects {expect.red_flags} red flag(s), but it shows {len(scored.red_flags)}")
-        return problems
+        from .score import example_problems
+        return example_problems(example.expect, scored, stage, persona)
 
     def goal_pairs(self):
         pairs = []

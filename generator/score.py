@@ -1256,3 +1256,24 @@ def csv_writer(out: io.TextIOBase):
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     return writer
+
+
+def example_problems(expect, scored: Scored, stage: str | None = None, persona: str | None = None) -> list[str]:
+    """Where a worked example's expectations and the definitions disagree (rule PB801, the site)."""
+    problems = []
+    want = expect.stage or stage
+    if want and scored.stage != want:
+        problems.append(f"expects the stage {want}, but the definitions put it in {scored.stage or 'no stage'}")
+    want = expect.persona or persona
+    if want and scored.persona != want:
+        problems.append(f"expects the persona {want}, but it matches {scored.persona or 'no persona'}")
+    for name, value in (("fit_score", scored.fit), ("engagement_score", scored.engagement),
+                        ("total_score", scored.total)):
+        wanted = getattr(expect, name)
+        if wanted is not None and abs(wanted - value) > 0.01:
+            problems.append(f"expects a {name.replace('_', ' ')} of {wanted:g}, but it scores {value:g}")
+    if expect.nurture_track and scored.nurture != expect.nurture_track:
+        problems.append(f"expects the nurture track {expect.nurture_track}, but it goes to {scored.nurture or 'none'}")
+    if expect.red_flags is not None and len(scored.red_flags) != expect.red_flags:
+        problems.append(f"expects {expect.red_flags} red flag(s), but it shows {len(scored.red_flags)}")
+    return problems

@@ -61,7 +61,7 @@ def failing_example(pb):
     The check runs every example like a test, so a change that silently moves real leads shows
     up as a failing example. (The example above fails because engagement decays by half every
     30 days: a call booked two months ago is worth 5 points, not 20.)"""
-    from ..score import Lead, LeadError, Scorer, _normalise
+    from ..score import LeadError, Scorer, _normalise, example_problems
     scorers: dict = {}
     owners = [(s, "stage") for s in pb.stages] + [(p, "persona") for p in pb.personas]
     if pb.scoring:
@@ -81,24 +81,9 @@ def failing_example(pb):
                 yield pb.finding("PB801", entity, where, f'The example "{example.name}" cannot be scored: {exc}.')
                 continue
             got = scorer.score(lead)
-            expect = example.expect
-            wanted_stage = expect.stage or (entity.id if default == "stage" else None)
-            wanted_persona = expect.persona or (entity.id if default == "persona" else None)
-            problems = []
-            if wanted_stage and got.stage != wanted_stage:
-                problems.append(f"stage {wanted_stage}, but the definitions put it in {got.stage or 'no stage'}")
-            if wanted_persona and got.persona != wanted_persona:
-                problems.append(f"persona {wanted_persona}, but it matches {got.persona or 'no persona'}")
-            for name, value in (("fit_score", got.fit), ("engagement_score", got.engagement),
-                                ("total_score", got.total)):
-                want = getattr(expect, name)
-                if want is not None and abs(want - value) > 0.01:
-                    problems.append(f"{name} {want:g}, but it scores {value:g}")
-            if expect.nurture_track and got.nurture != expect.nurture_track:
-                problems.append(f"nurture track {expect.nurture_track}, but it goes to {got.nurture or 'none'}")
-            if expect.red_flags is not None and len(got.red_flags) != expect.red_flags:
-                problems.append(f"{expect.red_flags} red flag(s), but it shows {len(got.red_flags)}")
+            problems = example_problems(example.expect, got, entity.id if default == "stage" else None,
+                                        entity.id if default == "persona" else None)
             if problems:
                 scores = f"fit {got.fit:g}, engagement {got.engagement:g}"
-                yield pb.finding("PB801", entity, where, f'The example "{example.name}" expects '
+                yield pb.finding("PB801", entity, where, f'The example "{example.name}" '
                                  + "; ".join(problems) + f" ({scores}).")
