@@ -494,6 +494,9 @@ def score(leads, path, as_of, fmt, mappings, config_file):
     out = sys.stdout
     errors = []
     first = True
+    # the chunks are UTF-8 already: straight to the bytes underneath when that is what stdout writes
+    utf8 = (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8"
+    raw = getattr(out, "buffer", None) if utf8 else None
     if fmt == "table":
         out.write(TABLE_HEADER + "\n")
     elif fmt == "csv":
@@ -508,8 +511,14 @@ def score(leads, path, as_of, fmt, mappings, config_file):
             if len(errors) < 1000:
                 errors.append({"row": row, "message": message})
         summary.merge(chunk)
-        if chunk.text:
-            out.write(chunk.text if fmt != "json" or first else ",\n" + chunk.text)
+        if chunk.data:
+            if fmt == "json" and not first:
+                out.write(",\n")
+            if raw is not None:
+                out.flush()
+                raw.write(chunk.data)
+            else:
+                out.write(chunk.data.decode("utf-8"))
             first = False
     data = summary.as_dict([s.id for s in result.playbook.stages])
     if fmt == "json":

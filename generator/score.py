@@ -25,6 +25,7 @@ import os
 import re
 import sys
 from collections import deque
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -44,7 +45,7 @@ class LeadError(Exception):
     """A problem with one row, reported with its row number; the row is skipped."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Lead:
     row: int
     id: str
@@ -52,20 +53,20 @@ class Lead:
     events: list[tuple[str, dt.date]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Scored:
     lead: Lead
-    fit: float
+    fit: float           # scores rounded to 2 decimal places
     engagement: float
     total: float
-    contributions: list[tuple[str, str, float]]  # (rule id, group id, points after decay)
     stage: str | None
     persona: str | None
     negative: bool
     red_flags: list[str]
     nurture: str | None
-    # points per rule as _merged(contributions) gives them, when score() worked them out on the way
-    merged: list[tuple[str, str, float]] | None = field(default=None, repr=False, compare=False)
+    rules: tuple[tuple[str, str, float], ...]  # (rule id, group id, points) per rule that contributed
+    # each contribution on its own: (rule id, group id, points after decay), every event separately
+    contributions: list[tuple[str, str, float]] = field(default_factory=list, repr=False)
 
 
 # ---------------------------------------------------------------- conditions
@@ -126,27 +127,6 @@ def compile_condition(cond: dict):
     return check
 
 
-def compile_criteria(criteria):
-    if criteria is None:
-        return None
-    alls = [compile_condition(c) for c in criteria.all]
-    anys = [compile_condition(c) for c in criteria.any]
-    confirmed = [d.lower() for d in criteria.confirmed]
-
-    def check(attrs, scores):
-        if not all(c(attrs, scores) for c in alls):
-            return False
-        if anys and not any(c(attrs, scores) for c in anys):
-            return False
-        if confirmed:
-            have = {d.lower() for d in attrs.get("confirmed") or []}
-            if not all(d in have for d in confirmed):
-                return False
-        return True
-
-    return check
-
-
 # Caches keep memory flat: each is cleared when it reaches its limit. Per-field caches of
 # condition results stop caching a field with more distinct values than FIELD_CACHE_LIMIT
 # (a website or an email address: every lead differs, so caching would only cost).
@@ -158,41 +138,43 @@ _MISSING = object()
 _numbers: dict[str, float | None] = {}
 
 
-_rounded: dict[float, float] = {}
-_formatted: dict[float, str] = {}
-_rule_texts: dict[tuple, str] = {}
-
-
-def _round2(x: float) -> float:
-    """round(x, 2), remembered per value (rounding to decimals is slow). Zeros (0.0 and -0.0
-    are equal keys) and anything but a float are rounded directly."""
-    got = _rounded.get(x) if x.__class__ is float and x else None
-    if got is None:
-        got = round(x, 2)
-        if x.__class__ is float and x:
-            _remember(_rounded, x, got)
-    return got
-
-
-def _g(x: float) -> str:
-    """f"{x:g}", remembered per value like _round2."""
-    got = _formatted.get(x) if x.__class__ is float and x else None
-    if got is None:
-        got = f"{x:g}"
-        if x.__class__ is float and x:
-            _remember(_formatted, x, got)
-    return got
+def _number_text(x: float) -> str:
+    """A score as the outputs write it: rounded to 2 decimal places, without trailing zeros."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _rule_text(rule: str, points: float) -> str:
-    """f"{rule} {points:+g}", remembered."""
-    if points.__class__ is not float or not points:
-        return f"{rule} {points:+g}"
-    key = (rule, points)
-    got = _rule_texts.get(key)
-    if got is None:
-        got = _remember(_rule_texts, key, f"{rule} {points:+g}")
-    return got
+    """A rule and its points as the `rules` cell lists them: "budget-5k-plus +20"."""
+    return f"{rule} {points:+.2f}".rstrip("0").rstrip(".")
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV cell as csv.writer writes it: quoted when it holds a comma, a quote or a line break."""
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _decay_factor(decay, age: int) -> float:
+    """What is left of an event's points after ``age`` days: (1 - percent) per whole period."""
+    if decay is None:
+        return 1.0
+    percent, every = decay
+    return (1 - percent / 100) ** math.floor(age / every) if every > 0 else 1.0
+
+
+def _score_test(cond: dict, bit: int) -> tuple:
+    """(which score 0/1/2, lo, lo strict, hi, hi strict, general predicate or None, bit) for a
+    condition on a score; the general predicate when it is more than a numeric range."""
+    (name, ops), = cond.items()
+    which = SCORE_FIELDS.index(name)
+    lo = ops.gte if ops.gte is not None else ops.gt
+    hi = ops.lte if ops.lte is not None else ops.lt
+    textual = ops.eq is not None or ops.ne is not None or ops.in_ is not None or bool(ops.not_in)
+    if ops.exists is not None or textual or (lo is None and hi is None):
+        return (which, None, False, None, False, compile_condition(cond), bit)
+    return (which, lo, ops.gte is None and ops.gt is not None, hi, ops.lte is None and ops.lt is not None, None, bit)
 
 
 def _remember(cache: dict, key, value):
@@ -286,6 +268,13 @@ def _fast_condition(cond: dict):
     return general
 
 
+def _presence_only(cond: dict) -> bool:
+    """Whether a condition asks only whether its field is there (exists)."""
+    (_, ops), = cond.items()
+    return ops.exists is not None and all(
+        v is None for v in (ops.gte, ops.gt, ops.lte, ops.lt, ops.eq, ops.ne, ops.in_)) and not ops.not_in
+
+
 def numeric_fields(pb: Playbook) -> set[str]:
     """Lead attributes some definition compares as numbers (checked for absurd values)."""
     out = set()
@@ -324,39 +313,59 @@ def _decay_days(text: str | None):
 # ---------------------------------------------------------------- the scorer
 
 
+@dataclass(slots=True)
+class Profile:
+    """What a lead's attributes alone decide. Leads whose attributes give the same condition
+    results share one profile, so this is worked out once per distinct combination."""
+
+    contributions: tuple   # (rule id, group id, points) of the attribute rules that fire, in rule order
+    sums: dict             # group id -> points from those rules
+    rules: tuple           # (rule id, group id, points rounded to 2 places), one per rule
+    rules_text: str        # the same as the CSV `rules` cell writes them
+    persona: str | None
+    negative: bool
+    red_flags: tuple
+    red_flags_text: str    # the CSV `red_flags` cell, quoted when it holds a comma
+    key: int               # the attribute conditions it was made for (those scoring rules, personas and red flags test)
+
+
 class Scorer:
-    """The playbook's definitions compiled into fast predicates.
+    """The playbook's definitions compiled for scoring leads.
 
     Every distinct condition (a fit rule, a stage's entry criteria, a persona's criteria and red
-    flags often test the same thing) is compiled once and evaluated once per lead; stages,
-    personas and red flags then read the results by index. An event's points after decay depend
-    only on its type and date, so they are computed once per (type, date) and reused.
+    flags often test the same thing) is compiled once. A condition reads one field, so per
+    field the results of its conditions are cached per value; together they make a lead's
+    attribute key, and everything the attributes alone decide (attribute rules, persona, red
+    flags) is a :class:`Profile` cached per key. An event's points after decay depend only on
+    its type and date, so they are cached per (type, date). What is left per lead is adding up
+    its events and looking up the stage.
+
+    Arithmetic, the same for every way of scoring: each scoring rule's points are summed in the
+    order its contributions come (attribute rules, then events in the lead's order); a group's
+    points are the sum of its rules' in the order the rules first contributed, capped by the
+    group's cap; fit and engagement add up their groups; the total is capped by the limit.
     """
 
     def __init__(self, pb: Playbook, as_of: dt.date):
         self.pb, self.as_of = pb, as_of
         model = pb.scoring
-        self.fit_rules, self.attr_engagement = [], []
-        self.event_rules: dict[str, list[tuple[str, str, float, tuple | None]]] = {}
-        self.caps: dict[str, float | None] = {}
-        self.group_kind: dict[str, str] = {}
+        groups = list(model.groups) if model else []
         self.limit = model.limit if model else None
-        for g in (model.groups if model else []):
-            self.caps[g.id] = g.cap
-            self.group_kind[g.id] = g.kind
+        self._group_cap = {g.id: g.cap for g in groups}
+        self._group_is_fit = {g.id: g.kind == "fit" for g in groups}
+        # every scoring rule by position: (rule id, group id); events refer to them by index
+        self._rule_ids: list[tuple[str, str]] = []
+        self._event_rules: dict[str, list[tuple[int, float, tuple | None]]] = {}  # type -> (index, points, decay)
+        for g in groups:
             group_decay = (g.decay.percent, g.decay.every.calendar_hours / 24) if g.decay else None
             for r in g.rules:
-                decay = _decay_days(r.decay) or group_decay
                 if r.event:
-                    self.event_rules.setdefault(r.event.lower(), []).append((r.id, g.id, r.points, decay))
-                elif r.when:
-                    target = self.fit_rules if g.kind == "fit" else self.attr_engagement
-                    target.append((r.id, g.id, r.points, compile_condition(r.when)))
-        self.stages = [(s.id, compile_criteria(s.entry)) for s in pb.stages]
-        self.personas = [(p.id, p.kind, [compile_condition(c) for c in p.criteria])
-                         for p in pb.personas if p.criteria]
-        self.red_flags = [(p.id, f.text, compile_condition(f.when))
-                          for p in pb.personas for f in p.red_flags if f.when]
+                    decay = _decay_days(r.decay) or group_decay
+                    self._event_rules.setdefault(r.event.lower(), []).append((len(self._rule_ids), r.points, decay))
+                self._rule_ids.append((r.id, g.id))
+        event_groups = {self._rule_ids[i][1] for rules in self._event_rules.values() for i, _, _ in rules}
+        # with one group for every event rule, a lead's event points are one sum
+        self._event_group = next(iter(event_groups)) if len(event_groups) == 1 else None
         self.nurture_by_reason: dict[str, str] = {}
         for h in pb.of("handoff"):
             if h.on_reject and h.on_reject.recycle_to:
@@ -366,21 +375,27 @@ class Scorer:
             if t.type == "recycle" and t.nurture_track:
                 for reason in t.reasons:
                     self.nurture_by_reason.setdefault(reason.lower(), t.nurture_track)
-        self.known_events = set(self.event_rules)
+        self.known_events = set(self._event_rules)
         self.numeric = numeric_fields(pb)
-        self._factor_cache: dict[tuple, float] = {}
-        self._event_cache: dict[tuple, tuple] = {}  # (type, date) -> ((rule, group, points), ...)
-        self._item_cache: dict[str, object] = {}    # "type:date" text of a CSV cell -> (type, date) or _Bad
-        self._good_items: dict[str, tuple] = {}     # the same, for the items that are good events
-        self._compile_plan(model, pb)
+        self._event_cache: dict[tuple, tuple] = {}   # (type, date) -> ((rule index, points), ...)
+        self._item_cache: dict[str, object] = {}     # "type:date" text of a CSV cell -> (type, date) or _Bad
+        self._good_items: dict[str, tuple] = {}      # "type:date" of a good event -> its _event_cache value
+        self._profiles: dict[int, Profile] = {}
+        self._stages: dict[int, str | None] = {}
+        self._nurture: dict[str, str | None] = {}    # raw rejection_reason cell -> nurture track
+        self._dims_of: dict[str, int] = {}           # raw confirmed cell -> dimension bits
+        self._good_numbers: set[str] = set()         # raw cells of numeric fields that are good numbers
+        self._compile_plan(groups, pb)
 
-    def _compile_plan(self, model, pb: Playbook) -> None:
-        """Index every distinct condition. A lead's attribute results are one tuple: per field,
-        the results of the conditions on that field (cached per value, since a condition reads
-        only its own field), then constants. Score conditions come after, by index."""
-        fields: dict[str, list] = {}   # field -> [fast predicate, ...]
+    # ------------------------------------------------------------ compiling
+
+    def _compile_plan(self, groups, pb: Playbook) -> None:
+        """Index every distinct condition. Bit i of a lead's key says condition i holds: first the
+        field conditions, grouped by field, then constants, then score conditions, then the
+        confirmed qualification dimensions the stages ask for."""
+        fields: dict[str, list] = {}   # field -> [(condition, fast predicate), ...]
         constants: list[bool] = []
-        score_checks: list = []
+        score_conds: list = []
         seen: dict = {}
 
         def index(cond) -> tuple:
@@ -389,12 +404,12 @@ class Scorer:
             if where is None:
                 (name, _), = cond.items()
                 if name in SCORE_FIELDS:
-                    where = ("s", len(score_checks))
-                    score_checks.append(_fast_condition(cond))
+                    where = ("s", len(score_conds))
+                    score_conds.append(cond)
                 else:
                     checks = fields.setdefault(name, [])
                     where = ("f", name, len(checks))
-                    checks.append(_fast_condition(cond))
+                    checks.append((cond, _fast_condition(cond)))
                 seen[key] = where
             return where
 
@@ -402,13 +417,13 @@ class Scorer:
             constants.append(value)
             return ("c", len(constants) - 1)
 
-        rules = []
-        for g in (model.groups if model else []):
-            if g.kind == "fit":
-                rules += [(r, g) for r in g.rules if not r.event and r.when]
-        for g in (model.groups if model else []):
-            if g.kind != "fit":
-                rules += [(r, g) for r in g.rules if not r.event and r.when]
+        # attribute rules: fit groups first, then the others (the order their points are listed in)
+        position = {}
+        for g in groups:
+            for r in g.rules:
+                position[id(r)] = len(position)
+        rules = [(r, g) for kind in (True, False) for g in groups if (g.kind == "fit") == kind
+                 for r in g.rules if not r.event and r.when]
         # A scoring rule sees no scores (they are what it adds up to): on a score field it is constant.
         plan_rules = [(r.id, g.id, r.points,
                        constant(bool(compile_condition(r.when)({}, {}))) if next(iter(r.when)) in SCORE_FIELDS
@@ -436,216 +451,214 @@ class Scorer:
                 return size + where[1]
             return n_attr + where[1]
 
-        # Bit i of a lead's mask: condition i holds. Per field, the mask of its conditions is
-        # cached per value (a condition reads only its own field).
-        self._field_plan = [[name, tuple(checks), tuple(1 << (offsets[name] + k) for k in range(len(checks))), {}]
-                            for name, checks in fields.items()]
-        self._const_mask = sum(1 << (size + k) for k, value in enumerate(constants) if value)
-        self._score_checks = tuple((check, 1 << (n_attr + j)) for j, check in enumerate(score_checks))
-
         def bits(wheres) -> int:
             return sum({1 << at(w) for w in wheres})
 
-        self._rule_plan = tuple((rule_id, group, points, at(w)) for rule_id, group, points, w in plan_rules)
-        self._rule_mask = bits(w for _, _, _, w in plan_rules)
+        # per field: [name, checks, their bits, cache of value -> bits (None once a field has too
+        # many distinct values to be worth caching, an email address say), and for a field only
+        # tested for being there (exists), the bits when it is and when it is not]
+        self._fields = []
+        for name, checks in fields.items():
+            plan = [name, tuple(fast for _, fast in checks),
+                    tuple(1 << (offsets[name] + k) for k in range(len(checks))), {}, None]
+            if all(_presence_only(cond) for cond, _ in checks):
+                plan[3], plan[4] = None, (self._field_bits(plan, "x"), self._field_bits(plan, None))
+            self._fields.append(plan)
+        self._const_key = sum(1 << (size + k) for k, value in enumerate(constants) if value)
+        self._score_tests = tuple(_score_test(cond, 1 << (n_attr + j)) for j, cond in enumerate(score_conds))
+        self._rule_plan = tuple((rule_id, group, points, 1 << at(w)) for rule_id, group, points, w in plan_rules)
         dims = sorted({d for _, c in plan_stages if c is not None for d in c[2]})
-        self._dims = {d: 1 << k for k, d in enumerate(dims)}
-        self._dims_shift = n_attr + len(score_checks)
+        self._dims_shift = n_attr + len(score_conds)
+        self._dims = {d: 1 << (self._dims_shift + k) for k, d in enumerate(dims)}
         # latest stage first: the furthest stage whose entry criteria hold wins
         self._stage_plan = tuple(
             (sid, None if c is None else (bits(c[0]), bits(c[1]), sum(self._dims[d] for d in set(c[2]))))
             for sid, c in reversed(plan_stages))
-        self._stage_mask = bits(w for _, c in plan_stages if c is not None for w in c[0] + c[1])
+        self._stage_mask = bits(w for _, c in plan_stages if c is not None for w in c[0] + c[1] if w[0] != "s")
         self._persona_plan = tuple((pid, neg, bits(ws), rank) for pid, neg, ws, rank in plan_personas)
-        self._persona_mask = bits(w for _, _, ws, _ in plan_personas for w in ws)
         self._flag_plan = tuple((text, bits([w])) for text, w in plan_flags)
-        self._flag_mask = bits(w for _, w in plan_flags)
-        self._rules_cache: dict[int, tuple] = {}
-        self._stage_cache: dict[int, str | None] = {}
-        self._persona_cache: dict[int, tuple] = {}
-        self._flags_cache: dict[int, tuple] = {}
-        # events: when every event rule adds to one group, one rule per event type, sum in a local
-        groups = {group for rules in self.event_rules.values() for _, group, _, _ in rules}
-        single = all(len(rules) == 1 for rules in self.event_rules.values())
-        self._event_group = next(iter(groups)) if len(groups) == 1 and single else None
-        ids = [r.id for g in (model.groups if model else []) for r in g.rules]
-        # then each event adds one contribution to that group, and points per rule can be summed
-        # on the way (rule ids are unique, so a rule id alone says which rule)
-        self._fast_events = self._event_group is not None and len(set(ids)) == len(ids)
-        self._single_cache: dict[tuple, tuple] = {}  # (type, date) -> its one contribution
+        # what a profile depends on: fewer bits, fewer distinct profiles to work out
+        self._profile_mask = (sum(bit for *_, bit in self._rule_plan)
+                              | sum({need for _, _, need, _ in self._persona_plan})
+                              | sum({bit for _, bit in self._flag_plan}))
+        score_bits = bits(w for w in seen.values() if w[0] == "s")
+        # A persona or red flag may test a score; then it is decided after the scores, per lead.
+        self._late_personas = any(need & score_bits for _, _, need, _ in self._persona_plan) or \
+            any(bit & score_bits for _, bit in self._flag_plan)
+        names = [i for ids in self._rule_ids for i in ids] + [s.id for s in pb.stages] + \
+            [p.id for p in pb.personas] + list(self.nurture_by_reason.values())
+        # streamed CSV scoring writes these names into cells without quoting them
+        self.streamable = not self._late_personas and not any(set(n) & set(',"\r\n') for n in names)
 
-    def _attr_mask(self, attrs: dict) -> int:
-        mask = self._const_mask
-        for plan in self._field_plan:
-            value = attrs.get(plan[0])
-            cache = plan[3]
-            if cache is not None and (value is None or value.__class__ is str):
-                got = cache.get(value)
-                if got is None:
-                    got = self._field_mask(plan, attrs)
-                    if len(cache) < FIELD_CACHE_LIMIT:
-                        cache[value] = got
-                    else:  # too many distinct values to be worth caching
-                        plan[3] = None
-                mask |= got
-            else:  # a list (confirmed), or a field not cached
-                mask |= self._field_mask(plan, attrs)
-        return mask
+    # ------------------------------------------------------------ attributes
 
-    @staticmethod
-    def _field_mask(plan, attrs: dict) -> int:
-        mask = 0
+    def key(self, attrs: dict) -> int:
+        """The attribute key of a lead: which attribute conditions hold."""
+        key = self._const_key
+        for plan in self._fields:
+            key |= self._field_bits(plan, attrs.get(plan[0]))
+        return key
+
+    def _field_bits(self, plan, value) -> int:
+        """The bits of one field's conditions for a value (a string, a list or None), cached per
+        value. A value as read from a CSV cell (not yet stripped or split) gives the same bits as
+        the value a lead's attributes hold."""
+        if plan[4] is not None:
+            present = value is not None and (value.strip() if value.__class__ is str else value)
+            return plan[4][0] if present else plan[4][1]
+        cache = plan[3]
+        cacheable = cache is not None and (value is None or value.__class__ is str)
+        if cacheable:
+            got = cache.get(value)
+            if got is not None:
+                return got
+        name, raw = plan[0], value
+        if value.__class__ is str:
+            value = value.strip()
+            if name in LIST_FIELDS:
+                value = [v.strip() for v in value.split(";") if v.strip()]
+        attrs = {} if value is None else {name: value}
+        got = 0
         for check, bit in zip(plan[1], plan[2]):
             if check(attrs, _NO_SCORES):
-                mask |= bit
-        return mask
+                got |= bit
+        if cacheable:
+            if len(cache) < FIELD_CACHE_LIMIT:
+                cache[raw] = got
+            else:  # too many distinct values to be worth caching
+                plan[3] = None
+        return got
 
-    def _rules_fired(self, key: int) -> tuple:
-        """(contributions, group sums, contributions as _merged gives them) of the rules that fire."""
-        contributions = [(rule_id, group, points) for rule_id, group, points, i in self._rule_plan if key >> i & 1]
+    def profile(self, key: int) -> Profile:
+        """The profile of an attribute key (only the bits it depends on may be set)."""
+        got = self._profiles.get(key)
+        if got is None:
+            got = _remember(self._profiles, key, self._make_profile(key))
+        return got
+
+    def _make_profile(self, key: int) -> Profile:
+        contributions = tuple((rule_id, group, points) for rule_id, group, points, bit in self._rule_plan
+                              if key & bit)
         sums: dict[str, float] = {}
-        for _, group, points in contributions:
+        per: dict[tuple[str, str], float] = {}
+        for rule_id, group, points in contributions:
             sums[group] = sums.get(group, 0.0) + points
-        got = (tuple(contributions), tuple(sums.items()),
-               tuple((rule_id, group, _round2(0.0 + points)) for rule_id, group, points in contributions))
-        return _remember(self._rules_cache, key, got)
+            per[(rule_id, group)] = per.get((rule_id, group), 0.0) + points
+        rules = tuple((rule_id, group, round(0.0 + points, 2)) for (rule_id, group), points in per.items())
+        persona, negative, flags = self._persona_flags(key)
+        return Profile(contributions, sums, rules, "; ".join([_rule_text(r, p) for r, _, p in rules]),
+                       persona, negative, flags, _csv_cell("; ".join(flags)), key)
 
-    def _stage_for(self, key: int) -> str | None:
-        mask, conf = key & ~(-1 << self._dims_shift), key >> self._dims_shift
-        stage = None
-        for stage_id, plan in self._stage_plan:
-            if plan is None:
-                stage = stage_id
-                break
-            alls, anys, need = plan
-            if mask & alls == alls and (not anys or mask & anys) and conf & need == need:
-                stage = stage_id
-                break
-        return _remember(self._stage_cache, key, stage)
-
-    def _persona_for(self, key: int) -> tuple:
+    def _persona_flags(self, key: int) -> tuple:
+        """(persona, negative, red flags) for a key: the persona whose criteria all hold, a
+        negative one before a buyer one, then the one with the most criteria."""
         persona, negative, best = None, False, -1
         for pid, neg, need, rank in self._persona_plan:
             if rank > best and key & need == need:
                 persona, negative, best = pid, neg, rank
-        return _remember(self._persona_cache, key, (persona, negative))
+        return persona, negative, tuple(dict.fromkeys([text for text, bit in self._flag_plan if key & bit]))
 
-    def _flags_for(self, key: int) -> tuple:
-        flags = tuple(dict.fromkeys([text for text, bit in self._flag_plan if key & bit]))
-        return _remember(self._flags_cache, key, flags)
-
-    def _factor(self, decay, date: dt.date) -> float:
-        if decay is None:
-            return 1.0
-        key = (decay, date)
-        factor = self._factor_cache.get(key)
-        if factor is None:
-            percent, every = decay
-            age = (self.as_of - date).days
-            factor = (1 - percent / 100) ** math.floor(max(age, 0) / every) if every > 0 else 1.0
-            if len(self._factor_cache) >= CACHE_LIMIT:
-                self._factor_cache.clear()
-            self._factor_cache[key] = factor
-        return factor
-
-    def _event_points(self, event: tuple) -> tuple:
-        kind, date = event
-        got = tuple((rule_id, group, points * self._factor(decay, date))
-                    for rule_id, group, points, decay in self.event_rules.get(kind, ()))
-        cache = self._event_cache
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        cache[event] = got
+    def dims(self, confirmed) -> int:
+        """The bits of the confirmed qualification dimensions the stages ask about."""
+        got = 0
+        for d in confirmed or ():
+            got |= self._dims.get(d.lower(), 0)
         return got
 
-    def _single_point(self, event: tuple):
-        """The one contribution of an event (fast path), or None when its type has no rule."""
-        got = self._event_cache.get(event) or self._event_points(event)
-        if len(got) != 1:
-            return None
-        cache = self._single_cache
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        cache[event] = got[0]
-        return got[0]
+    def nurture(self, reason) -> str | None:
+        return self.nurture_by_reason.get(str(reason).lower()) if reason else None
+
+    # ------------------------------------------------------------ events
+
+    def event_points(self, event: tuple) -> tuple:
+        """((rule index, points after decay), ...) for an event (type, date), cached."""
+        got = self._event_cache.get(event)
+        if got is None:
+            kind, date = event
+            age = max((self.as_of - date).days, 0)
+            got = tuple((i, points * _decay_factor(decay, age)) for i, points, decay in self._event_rules.get(kind, ()))
+            _remember(self._event_cache, event, got)
+        return got
+
+    # ------------------------------------------------------------ results
 
     def score(self, lead: Lead) -> Scored:
+        """Score one lead, listing every contribution (each rule and each event on its own)."""
         attrs = lead.attrs
-        mask = self._attr_mask(attrs)
-        key = mask & self._rule_mask
-        fired = self._rules_cache.get(key) or self._rules_fired(key)
-        contributions = list(fired[0])
-        sums = dict(fired[1])
-        merged = None
-        events = lead.events
-        single = None
-        if self._fast_events:
-            if events:
-                single = list(map(self._single_cache.get, events))
-                if not all(single):
-                    single = [c or self._single_point(e) for c, e in zip(single, events)]
-                    if not all(single):  # an event type without a rule (another scorer read the lead)
-                        single = None
-            else:
-                single = []
-        if single is not None:
+        key = self.key(attrs)
+        profile = self.profile(key & self._profile_mask)
+        contributions = list(profile.contributions)
+        per: dict[int, float] = {}
+        ids = self._rule_ids
+        for event in lead.events:
+            for i, points in self.event_points(event):
+                per[i] = per.get(i, 0.0) + points
+                contributions.append((*ids[i], points))
+        fit, engagement, total, stage, scores = self.outcome(
+            profile, per, key & self._stage_mask | self.dims(attrs.get("confirmed")))
+        persona, negative, flags = profile.persona, profile.negative, profile.red_flags
+        if self._late_personas:
+            persona, negative, flags = self._persona_flags(profile.key | scores)
+        return Scored(lead, round(fit, 2), round(engagement, 2), round(total, 2), stage, persona, negative,
+                      list(flags), self.nurture(attrs.get("rejection_reason")),
+                      profile.rules + self.event_rules(per), contributions)
+
+    def event_rules(self, per: dict[int, float]) -> tuple:
+        """(rule id, group id, rounded points) per event rule, from points summed per rule index."""
+        ids = self._rule_ids
+        return tuple((*ids[i], round(points, 2)) for i, points in per.items())
+
+    def outcome(self, profile: Profile, per: dict[int, float], stage_key: int) -> tuple:
+        """(fit, engagement, total, stage, the bits of the score conditions that hold) from a
+        profile, the event points per rule index and the attribute conditions and confirmed
+        dimensions stage entry criteria test."""
+        sums = profile.sums
+        if per:
+            sums = dict(sums)
             group = self._event_group
-            per_rule: dict[str, float] = {}
-            if single:
-                total = sums.get(group, 0.0)
-                for c in single:
-                    points = c[2]
-                    total += points
-                    rule = c[0]
-                    per_rule[rule] = per_rule.get(rule, 0.0) + points
-                sums[group] = total
-                contributions += single
-            merged = list(fired[2])
-            if per_rule:
-                merged += [(rule, group, _round2(points)) for rule, points in per_rule.items()]
-        elif events:
-            cache = self._event_cache
-            for event in events:
-                points = cache.get(event) or self._event_points(event)
-                for c in points:
-                    group = c[1]
-                    sums[group] = sums.get(group, 0.0) + c[2]
-                contributions += points
-        fit = engagement = 0.0
-        for group, total in sums.items():
-            cap = self.caps.get(group)
-            if cap is not None and total > cap:
-                total = cap
-            if self.group_kind[group] == "fit":
-                fit += total
+            if group is not None:
+                sums[group] = sums.get(group, 0.0) + sum(per.values())
             else:
-                engagement += total
+                ids = self._rule_ids
+                for i, points in per.items():
+                    group = ids[i][1]
+                    sums[group] = sums.get(group, 0.0) + points
+        fit = engagement = 0.0
+        caps, is_fit = self._group_cap, self._group_is_fit
+        for group, points in sums.items():
+            cap = caps[group]
+            if cap is not None and points > cap:
+                points = cap
+            if is_fit[group]:
+                fit += points
+            else:
+                engagement += points
         total = fit + engagement
-        if self.limit is not None:
-            total = min(total, self.limit)
-        if self._score_checks:
-            scores = {"fit_score": fit, "engagement_score": engagement, "total_score": total}
-            for check, bit in self._score_checks:
-                if check(attrs, scores):
-                    mask |= bit
-        key = mask & self._stage_mask
-        if self._dims:
-            dims = self._dims
-            for d in attrs.get("confirmed") or []:
-                key |= dims.get(d.lower(), 0) << self._dims_shift
-        stage = self._stage_cache.get(key, _MISSING)
+        if self.limit is not None and total > self.limit:
+            total = self.limit
+        scores = 0
+        for which, lo, lo_strict, hi, hi_strict, general, bit in self._score_tests:
+            value = fit if which == 0 else engagement if which == 1 else total
+            if general is not None:
+                if general(_NO_SCORES, {"fit_score": fit, "engagement_score": engagement, "total_score": total}):
+                    scores |= bit
+            elif not ((lo is not None and (value < lo or (lo_strict and value == lo)))
+                      or (hi is not None and (value > hi or (hi_strict and value == hi)))):
+                scores |= bit
+        key = stage_key | scores
+        stage = self._stages.get(key, _MISSING)
         if stage is _MISSING:
-            stage = self._stage_for(key)
-        key = mask & self._persona_mask
-        persona, negative = self._persona_cache.get(key) or self._persona_for(key)
-        key = mask & self._flag_mask
-        flags = self._flags_cache.get(key)
-        if flags is None:
-            flags = self._flags_for(key)
-        reason = attrs.get("rejection_reason")
-        nurture = self.nurture_by_reason.get(str(reason).lower()) if reason else None
-        return Scored(lead, _round2(fit), _round2(engagement), _round2(total), contributions, stage,
-                      persona, negative, list(flags), nurture, merged)
+            stage = _remember(self._stages, key, self._stage_for(key))
+        return fit, engagement, total, stage, scores
+
+    def _stage_for(self, key: int) -> str | None:
+        for stage_id, plan in self._stage_plan:
+            if plan is None:
+                return stage_id
+            alls, anys, need = plan
+            if key & alls == alls and (not anys or key & anys) and key & need == need:
+                return stage_id
+        return None
 
 
 # ---------------------------------------------------------------- reading leads
@@ -712,6 +725,20 @@ def _check_numbers(attrs: dict, names) -> None:
                 raise LeadError(f"{name} {value} is negative")
             if number > MAX_NUMBER:
                 raise LeadError(f"{name} {value} is not a believable value")
+
+
+def _good_number(cell: str, good: set) -> bool:
+    """Whether a CSV cell of a numeric field passes _check_numbers (then it is remembered in
+    ``good``)."""
+    value = cell.strip()
+    if value:
+        number = _cached_number(value)
+        if number is None or math.isnan(number) or number < 0 or number > MAX_NUMBER:
+            return False
+    if len(good) >= NUMBER_CACHE_LIMIT:
+        good.clear()
+    good.add(cell)
+    return True
 
 
 def _event(kind: str, date_text: str, scorer: Scorer) -> tuple[str, dt.date]:
@@ -783,6 +810,7 @@ class _Columns:
         self.id_columns = [c for c in ID_COLUMNS if c in present]
         self.list_fields = [f for f in LIST_FIELDS if f in present]
         self.numeric = [n for n in scorer.numeric if n in present]
+        self.at = {name: i for i, name in enumerate(names)}  # the last column of a name wins, as in a dict
 
 
 def _read_csv(fh, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
@@ -805,6 +833,7 @@ def _csv_records(lines, offset: int = 0) -> Iterator[tuple[int, list[str] | None
     for one the csv module cannot read, numbered from ``offset`` + 1; blank lines are skipped.
     A line without a quote is split on commas (what the csv module makes of it, only faster);
     from a line with a quote, or a very long one, the csv module reads the record."""
+    lines = iter(lines)
     feed = _Feed(lines)
     reader = csv.reader(feed)
     limit = csv.field_size_limit()
@@ -831,68 +860,168 @@ def _csv_records(lines, offset: int = 0) -> Iterator[tuple[int, list[str] | None
 
 
 def _csv_rows(lines, columns: _Columns, scorer: Scorer, offset: int = 0) -> Iterator[Lead | LeadError]:
-    """CSV records after the header as leads: rows zipped with the normalised column names,
-    events parsed through a per-item cache; the same leads and errors as _normalise gives.
-    Row numbers count the lines of ``lines`` from ``offset`` + 1."""
-    names, width, events_at = columns.names, columns.width, columns.events_at
-    id_columns, list_fields, numeric = columns.id_columns, columns.list_fields, columns.numeric
-    items, good = scorer._item_cache, scorer._good_items
-    strip = str.strip
+    """CSV records after the header as leads (or errors), the same as _normalise gives. Row
+    numbers count the lines of ``lines`` from ``offset`` + 1."""
     for number, row, problem in _csv_records(lines, offset):
         if problem is not None:
             yield _located(number, LeadError(problem))
             continue
         try:
-            n = len(row)
-            events = []
-            later = None
-            text = row[events_at] if events_at is not None and events_at < n else ""
-            if text:
-                parts = text.split(";")
-                try:  # every item a good event seen before: the common case
-                    events = list(map(good.__getitem__, parts))
-                except KeyError:
-                    events = []
-                    for item in parts:
-                        got = items.get(item, _MISSING)
-                        if got is _MISSING:
-                            got = _csv_item(item, scorer)
-                            if len(items) >= CACHE_LIMIT:
-                                items.clear()
-                                good.clear()
-                            items[item] = got
-                            if got.__class__ is tuple:
-                                good[item] = got
-                        if got is None:
-                            continue
-                        if got.__class__ is tuple:
-                            events.append(got)
-                        elif got.syntax:  # reported before anything else about the row
-                            raise LeadError(got.message)
-                        elif later is None:
-                            later = got.message
-            if n > width:
-                raise LeadError(TOO_MANY)
-            attrs = dict(zip(names, map(strip, row)))
-            if events_at is not None:
-                attrs.pop(_EVENTS_SLOT, None)
-            for name in list_fields:
-                value = attrs.get(name)
-                if value is not None:
-                    attrs[name] = [v.strip() for v in value.split(";") if v.strip()]
-            ident = None
-            for c in id_columns:
-                ident = attrs.get(c)
-                if ident:
-                    break
-            if not ident:
-                raise LeadError(NO_ID)
-            _check_numbers(attrs, numeric)
-            if later is not None:
-                raise LeadError(later)
-            yield Lead(number, ident, attrs, events)
+            yield _csv_lead(number, row, columns, scorer)
         except LeadError as exc:
             yield _located(number, exc)
+
+
+def _csv_lead(number: int, row: list[str], columns: _Columns, scorer: Scorer) -> Lead:
+    """One CSV record as a lead: values zipped with the normalised column names, events parsed
+    through the scorer's per-item cache; raises LeadError with what _normalise would say."""
+    n = len(row)
+    events = []
+    later = None
+    events_at = columns.events_at
+    text = row[events_at] if events_at is not None and events_at < n else ""
+    if text:
+        for item in text.split(";"):
+            got = _cached_item(item, scorer)
+            if got is None:
+                continue
+            if got.__class__ is tuple:
+                events.append(got)
+            elif got.syntax:  # reported before anything else about the row
+                raise LeadError(got.message)
+            elif later is None:
+                later = got.message
+    if n > columns.width:
+        raise LeadError(TOO_MANY)
+    attrs = dict(zip(columns.names, map(str.strip, row)))
+    if events_at is not None:
+        attrs.pop(_EVENTS_SLOT, None)
+    for name in columns.list_fields:
+        value = attrs.get(name)
+        if value is not None:
+            attrs[name] = [v.strip() for v in value.split(";") if v.strip()]
+    ident = next((attrs[c] for c in columns.id_columns if attrs.get(c)), None)
+    if not ident:
+        raise LeadError(NO_ID)
+    _check_numbers(attrs, columns.numeric)
+    if later is not None:
+        raise LeadError(later)
+    return Lead(number, ident, attrs, events)
+
+
+def _cached_item(item: str, scorer: Scorer):
+    """_csv_item, remembered per text. A good event's points are remembered too (_good_items),
+    for streamed scoring."""
+    items = scorer._item_cache
+    got = items.get(item, _MISSING)
+    if got is _MISSING:
+        got = _csv_item(item, scorer)
+        if len(items) >= CACHE_LIMIT:
+            items.clear()
+            scorer._good_items.clear()
+        items[item] = got
+        if got.__class__ is tuple:
+            scorer._good_items[item] = scorer.event_points(got)
+    return got
+
+
+def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summary",
+                      errors: list) -> list[str]:
+    """Score CSV records straight into lines of the CSV output, counting them into ``summary``
+    and bad rows into ``errors``. The lines are those csv_line(as_csv_row(scorer.score(lead)))
+    gives; a record that is not plainly good (a cell or event item not seen before, a missing
+    id, a number to check, a short or long row) takes that general path, which also fills the
+    caches this one reads. Only for a scorer that is ``streamable``."""
+    base = scorer._const_key
+    fields = []     # (column, field plan)
+    presence = []   # (column, bits when the cell is not blank, bits when it is)
+    for plan in scorer._fields:
+        at = columns.at.get(plan[0])
+        if at is None:
+            base |= scorer._field_bits(plan, None)
+        elif plan[4] is not None:
+            presence.append((at, *plan[4]))
+        else:
+            fields.append((at, plan))
+    field_bits = scorer._field_bits
+    id_at = [columns.at[c] for c in columns.id_columns]
+    number_at = [columns.at[c] for c in columns.numeric]
+    good_numbers = scorer._good_numbers
+    events_at, width = columns.events_at, columns.width
+    good_event = scorer._good_items.__getitem__
+    confirmed_at = columns.at.get("confirmed")
+    reason_at = columns.at.get("rejection_reason")
+    profiles, profile, outcome = scorer._profiles, scorer.profile, scorer.outcome
+    profile_mask, stage_mask = scorer._profile_mask, scorer._stage_mask
+    dims_of, nurture_of = scorer._dims_of, scorer._nurture
+    rule_names = [rule for rule, _ in scorer._rule_ids]
+    by_stage, by_persona = summary.by_stage, summary.by_persona
+    flatten, strip = chain.from_iterable, str.strip
+    out = []
+    for number, row, problem in records:
+        if problem is not None:
+            errors.append((number, problem))
+            continue
+        ident = ""
+        per: dict[int, float] = {}
+        if len(row) == width:
+            for at in id_at:
+                ident = strip(row[at])
+                if ident:
+                    break
+            for at in number_at:
+                if row[at] not in good_numbers and not _good_number(row[at], good_numbers):
+                    ident = ""  # the general path says what is wrong
+                    break
+            text = row[events_at] if events_at is not None else ""
+            if text and ident:
+                try:
+                    for i, points in flatten(map(good_event, text.split(";"))):
+                        per[i] = per.get(i, 0.0) + points
+                except KeyError:  # an item not seen yet, a blank or a bad one
+                    ident = ""
+        if not ident:
+            try:
+                scored = scorer.score(_csv_lead(number, row, columns, scorer))
+            except LeadError as exc:
+                errors.append((number, str(exc)))
+                continue
+            summary.add(scored)
+            out.append(csv_line(as_csv_row(scored)))
+            continue
+        key = base
+        for at, plan in fields:
+            cache = plan[3]
+            value = row[at]
+            bits = cache.get(value) if cache is not None else None
+            key |= bits if bits is not None else field_bits(plan, value)
+        for at, present, absent in presence:
+            key |= present if strip(row[at]) else absent
+        p = profiles.get(key & profile_mask) or profile(key & profile_mask)
+        cell = row[confirmed_at] if confirmed_at is not None else ""
+        dims = dims_of.get(cell)
+        if dims is None:
+            dims = _remember(dims_of, cell, scorer.dims(v.strip() for v in cell.split(";")))
+        fit, engagement, total, stage, _ = outcome(p, per, key & stage_mask | dims)
+        cell = row[reason_at] if reason_at is not None else ""
+        nurture = nurture_of.get(cell, _MISSING)
+        if nurture is _MISSING:
+            nurture = _remember(nurture_of, cell, scorer.nurture(cell.strip()))
+        rules = p.rules_text
+        if per:
+            more = "; ".join([f"{rule_names[i]} {points:+.2f}".rstrip("0").rstrip(".")  # _rule_text
+                              for i, points in per.items()])
+            rules = f"{rules}; {more}" if rules else more
+        persona = p.persona or ""
+        out.append(f"{_csv_cell(ident)},{_number_text(fit)},{_number_text(engagement)},{_number_text(total)},"
+                   f"{stage or ''},{persona},{'yes' if p.negative else 'no'},{p.red_flags_text},{nurture or ''},"
+                   f"{rules}\n")
+        summary.scored += 1
+        stage = stage or "(no stage)"
+        by_stage[stage] = by_stage.get(stage, 0) + 1
+        persona = persona or "(no persona)"
+        by_persona[persona] = by_persona.get(persona, 0) + 1
+    return out
 
 
 def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
@@ -952,16 +1081,15 @@ def _located(row: int, exc: LeadError) -> LeadError:
 # ---------------------------------------------------------------- scoring a whole file
 
 
-CHUNK_LINES = 1_000          # records are scored in runs of about this many lines
 PARALLEL_MIN_BYTES = 2 << 20  # smaller files are scored in this process
 MAX_JOBS = 8
 
 
 @dataclass
 class Chunk:
-    """A run of records scored and formatted: the text to write, the counts and the bad rows."""
+    """A run of records scored and formatted: the UTF-8 text to write, the counts and the bad rows."""
 
-    text: str
+    data: bytes
     scored: int
     by_stage: dict[str, int]
     by_persona: dict[str, int]
@@ -991,25 +1119,22 @@ def score_file(path: Path, mapping: dict[str, str], scorer: Scorer, fmt: str,
 
 def _score_file(path: Path, mapping: dict[str, str], scorer: Scorer, fmt: str, jobs: int,
                 is_json: bool) -> Iterator[Chunk]:
-    with _open(path) as fh:
-        lines = iter(fh)
+    with open(path, "rb") as fh:
+        if fh.read(3) != codecs.BOM_UTF8:
+            fh.seek(0)
         if is_json:
-            job = ("json", None, mapping, scorer, fmt)
-            runs = _line_runs(lines, 1)
+            job = ("json", None, mapping, scorer, fmt, path)
+            first = 1
         else:
-            feed = _Feed(lines)
-            reader = csv.reader(feed)
-            try:
-                header = next(reader)
-            except StopIteration:
+            header = _read_header(fh)
+            if header is None:
                 return
-            except csv.Error as exc:
-                yield Chunk("", 0, {}, {}, [(reader.line_num, f"the header cannot be read ({exc})")])
+            fields, first, problem = header
+            if problem is not None:
+                yield Chunk(b"", 0, {}, {}, [(first - 1, f"the header cannot be read ({problem})")])
                 return
-            if not header:
-                return
-            job = ("csv", _Columns(header, mapping, scorer), mapping, scorer, fmt)
-            runs = _csv_runs(lines, feed, reader, len(feed.taken) + 1)
+            job = ("csv", _Columns(fields, mapping, scorer), mapping, scorer, fmt, path)
+        runs = _runs(fh, first, csv_records=not is_json)
         if jobs <= 1:
             for run in runs:
                 yield _score_run(job, run)
@@ -1039,6 +1164,12 @@ def _score_in_pool(job, runs, jobs: int) -> Iterator[Chunk]:
     import multiprocessing
     global _JOB
     _JOB = job
+    runs = iter(runs)
+    run = next(runs, None)
+    if run is None:
+        return
+    # the first run is scored here: the workers inherit the caches it fills
+    yield _score_run(job, run)
     sys.stdout.flush()  # a forked worker flushes what it inherited when it ends
     sys.stderr.flush()
     try:
@@ -1055,10 +1186,11 @@ def _score_in_pool(job, runs, jobs: int) -> Iterator[Chunk]:
 
 
 class _Feed:
-    """Lines for a csv.reader that finds where a quoted record ends; remembers what it took."""
+    """Lines for a csv.reader that finds where a quoted record ends; remembers what it took.
+    With ``decode``, the lines are bytes, handed to the reader as text."""
 
-    def __init__(self, lines):
-        self.lines, self.pending, self.taken = lines, None, []
+    def __init__(self, lines, decode: bool = False):
+        self.lines, self.pending, self.taken, self.decode = lines, None, [], decode
 
     def __iter__(self):
         return self
@@ -1069,78 +1201,142 @@ class _Feed:
         else:
             line = next(self.lines)
         self.taken.append(line)
-        return line
+        return line.decode("utf-8", "replace") if self.decode else line
 
 
-def _csv_runs(lines, feed: _Feed, reader, first: int) -> Iterator[tuple[int, str]]:
-    """Runs of whole CSV records as (first line number, their text). A line without a quote is
-    a record of its own; from a line with one, the csv module reads on to the record's end."""
-    run: list[str] = []
+RUN_BYTES = 1 << 20  # a file is scored in runs of about this many bytes of whole records
+
+
+def _runs(fh, first: int, csv_records: bool) -> Iterator[tuple[int, int, int]]:
+    """The rest of a binary file as runs of whole records: (the line number of the first, where
+    the run starts, its length in bytes), read a block at a time. A run ends at a line break
+    (\n, \r\n or \r, bytes that are never part of a longer UTF-8 character); for CSV, at one
+    that ends a record."""
+    offset = fh.tell()
+    rest = b""
+    while True:
+        block = fh.read(RUN_BYTES)
+        data = rest + block
+        if not block:
+            if data:
+                yield first, offset, len(data)
+            return
+        cut = _last_line_end(data)
+        if csv_records and b'"' in data[:cut]:
+            cut = _last_record_end(data[:cut])
+        if not cut:  # one record longer than a block: read on
+            rest = data
+            continue
+        yield first, offset, cut
+        first += data.count(b"\n", 0, cut) + data.count(b"\r", 0, cut) - data.count(b"\r\n", 0, cut)
+        offset += cut
+        rest = data[cut:]
+
+
+def _last_line_end(data: bytes) -> int:
+    """Where the last whole line of ``data`` ends (0: none does). A \r at the very end may be
+    half of a \r\n, so it does not count."""
+    return max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+
+
+def _csv_record_lengths(lines) -> Iterator[tuple[int, int]]:
+    """(lines, bytes) of each CSV record in ``lines`` (bytes, each with its line break), found
+    as _csv_records finds them: a line without a quote is a record; from a line with one, the
+    csv module reads on to the record's end (or to the end of ``lines``)."""
+    lines = iter(lines)
+    feed = _Feed(lines, decode=True)
+    reader = csv.reader(feed)
+    limit = csv.field_size_limit()
     for line in lines:
-        if '"' in line:
-            feed.pending, feed.taken = line, []
-            try:
-                next(reader)
-            except (StopIteration, csv.Error):
-                pass
-            run += feed.taken
-        else:
-            run.append(line)
-        if len(run) >= CHUNK_LINES:
-            yield first, "".join(run)
-            first += len(run)
-            run = []
-    if run:
-        yield first, "".join(run)
+        if b'"' not in line and len(line) < limit:
+            yield 1, len(line)
+            continue
+        feed.pending, feed.taken = line, []
+        try:
+            next(reader)
+        except csv.Error:
+            pass
+        yield len(feed.taken), sum(map(len, feed.taken))
 
 
-def _line_runs(lines, first: int) -> Iterator[tuple[int, str]]:
-    run: list[str] = []
-    for line in lines:
-        run.append(line)
-        if len(run) >= CHUNK_LINES:
-            yield first, "".join(run)
-            first += len(run)
-            run = []
-    if run:
-        yield first, "".join(run)
+def _last_record_end(data: bytes) -> int:
+    """Where the last CSV record of ``data`` that surely ends in it ends (0: none does). The last
+    record found may go on past the data, so it is left for the next run."""
+    ends = [0, 0]
+    for _, size in _csv_record_lengths(data.splitlines(keepends=True)):
+        ends.append(ends[-1] + size)
+    return ends[-2]
+
+
+def _read_header(fh) -> tuple[list[str], int, str | None] | None:
+    """The header record of a binary CSV file: (its fields, the line number after it, None),
+    or (None, that line number, the csv module's complaint); None for an empty file. The file
+    is left at the first record after the header."""
+    start = fh.tell()
+    data = b""
+    while True:
+        block = fh.read(RUN_BYTES)
+        data += block
+        lines = data.splitlines(keepends=True)
+        if not lines:
+            return None
+        taken, size = next(_csv_record_lengths(lines))
+        if size < len(data) or not block:
+            break
+    fh.seek(start + size)
+    text = b"".join(lines[:taken]).decode("utf-8", "replace")
+    try:
+        fields = next(csv.reader(_lines(text)), [])
+    except csv.Error as exc:
+        return None, taken + 1, str(exc)
+    return (fields, taken + 1, None) if fields else None
+
+
+def _read_run(path: Path, offset: int, length: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(length).decode("utf-8", "replace")
+
+
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines breaks there too
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a text as a file opened with newline="" gives them: each ends with its
+    \n, \r\n or \r, and nothing else ends a line."""
+    if _OTHER_BREAKS.search(text):
+        return list(io.StringIO(text, newline=""))
+    return text.splitlines(keepends=True)
 
 
 def _score_run(job, run) -> Chunk:
-    kind, columns, mapping, scorer, fmt = job
-    first, text = run
-    lines = io.StringIO(text, newline="")  # lines as the file gave them (\n, \r\n or \r)
+    kind, columns, mapping, scorer, fmt, path = job
+    first, offset, length = run
+    lines = _lines(_read_run(path, offset, length))
+    summary = Summary()
+    errors: list[tuple[int, str]] = []
+    if kind == "csv" and fmt == "csv" and scorer.streamable:
+        out = _csv_scored_lines(_csv_records(lines, first - 1), columns, scorer, summary, errors)
+        return Chunk("".join(out).encode(), summary.scored, summary.by_stage, summary.by_persona, errors)
     if kind == "csv":
         items = _csv_rows(lines, columns, scorer, first - 1)
     else:
         items = _json_rows(enumerate(lines, start=first), mapping, scorer)
-    summary = Summary()
-    errors = []
-    score, add = scorer.score, summary.add
     if fmt == "csv":
-        out = []
-        for item in items:
-            if item.__class__ is Lead:
-                scored = score(item)
-                add(scored)
-                out.append(csv_line(as_csv_row(scored)))
-            else:
-                errors.append((item.row, str(item)))
-        text = "".join(out)
+        format_one, joiner = (lambda s: csv_line(as_csv_row(s))), ""
+    elif fmt == "table":
+        format_one, joiner = (lambda s: table_line(s) + "\n"), ""
     else:
-        parts = []
-        for item in items:
-            if item.__class__ is Lead:
-                scored = score(item)
-                add(scored)
-                if fmt == "table":
-                    parts.append(table_line(scored) + "\n")
-                else:
-                    parts.append(json.dumps(as_json(scored), ensure_ascii=False))
-            else:
-                errors.append((item.row, str(item)))
-        text = ("" if fmt == "table" else ",\n").join(parts)
-    return Chunk(text, summary.scored, summary.by_stage, summary.by_persona, errors)
+        format_one, joiner = (lambda s: json.dumps(as_json(s), ensure_ascii=False)), ",\n"
+    parts = []
+    for item in items:
+        if item.__class__ is Lead:
+            scored = scorer.score(item)
+            summary.add(scored)
+            parts.append(format_one(scored))
+        else:
+            errors.append((item.row, str(item)))
+    return Chunk(joiner.join(parts).encode(), summary.scored, summary.by_stage, summary.by_persona, errors)
 
 
 # ---------------------------------------------------------------- output
@@ -1151,52 +1347,21 @@ CSV_COLUMNS = ("id", "fit_score", "engagement_score", "total_score", "stage", "p
 
 
 def as_row(s: Scored) -> dict:
-    return {"id": s.lead.id, "fit_score": f"{s.fit:g}", "engagement_score": f"{s.engagement:g}",
-            "total_score": f"{s.total:g}", "stage": s.stage or "", "persona": s.persona or "",
-            "negative": "yes" if s.negative else "no", "red_flags": "; ".join(s.red_flags),
-            "nurture_track": s.nurture or "",
-            "rules": "; ".join(f"{rule} {points:+g}" for rule, _, points in _rules(s))}
+    return dict(zip(CSV_COLUMNS, as_csv_row(s)))
 
 
 def as_csv_row(s: Scored) -> list:
-    """as_row's values in CSV_COLUMNS order, for a plain csv.writer."""
-    return [s.lead.id, _g(s.fit), _g(s.engagement), _g(s.total), s.stage or "", s.persona or "",
-            "yes" if s.negative else "no", "; ".join(s.red_flags), s.nurture or "",
-            "; ".join([_rule_text(rule, points) for rule, _, points in _rules(s)])]
+    """The values of the CSV output's columns (CSV_COLUMNS), for a csv.writer."""
+    return [s.lead.id, _number_text(s.fit), _number_text(s.engagement), _number_text(s.total), s.stage or "",
+            s.persona or "", "yes" if s.negative else "no", "; ".join(s.red_flags), s.nurture or "",
+            "; ".join([_rule_text(rule, points) for rule, _, points in s.rules])]
 
 
 def as_json(s: Scored) -> dict:
     return {"id": s.lead.id, "row": s.lead.row, "fit_score": s.fit, "engagement_score": s.engagement,
             "total_score": s.total, "stage": s.stage, "persona": s.persona, "negative": s.negative,
             "red_flags": s.red_flags, "nurture_track": s.nurture,
-            "rules": [{"rule": r, "group": g, "points": _round2(p)} for r, g, p in _rules(s)]}
-
-
-def _rules(s: Scored):
-    return s.merged if s.merged is not None else _merged(s.contributions)
-
-
-def _merged(contributions):
-    """Points per rule, in the order rules first contributed (summed in contribution order)."""
-    totals: dict[str, float] = {}
-    groups: dict[str, str] = {}
-    for rule, group, points in contributions:
-        total = totals.get(rule)
-        if total is None:
-            totals[rule] = 0.0 + points
-            groups[rule] = group
-        elif groups[rule] == group:
-            totals[rule] = total + points
-        else:  # the same rule id in two groups
-            return _merged_by_group(contributions)
-    return [(rule, groups[rule], _round2(points)) for rule, points in totals.items()]
-
-
-def _merged_by_group(contributions):
-    totals: dict[tuple[str, str], float] = {}
-    for rule, group, points in contributions:
-        totals[(rule, group)] = totals.get((rule, group), 0.0) + points
-    return [(rule, group, _round2(points)) for (rule, group), points in totals.items()]
+            "rules": [{"rule": r, "group": g, "points": p} for r, g, p in s.rules]}
 
 
 @dataclass
@@ -1231,7 +1396,7 @@ def table_line(s: Scored) -> str:
     flags = f"  ⚑ {len(s.red_flags)} red flag{'s' if len(s.red_flags) != 1 else ''}" if s.red_flags else ""
     nurture = f"  → {s.nurture}" if s.nurture else ""
     persona = (s.persona or "—") + (" (negative)" if s.negative else "")
-    return (f"{s.lead.id[:28]:<28} {_g(s.fit):>5} {_g(s.engagement):>6} {_g(s.total):>6}  {(s.stage or '—'):<12} "
+    return (f"{s.lead.id[:28]:<28} {_number_text(s.fit):>5} {_number_text(s.engagement):>6} {_number_text(s.total):>6}  {(s.stage or '—'):<12} "
             f"{persona}{flags}{nurture}")
 
 
