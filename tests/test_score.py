@@ -24,7 +24,7 @@ from generator import model as m
 from generator.check import run_check
 from generator.cli import main
 from generator.config import Config
-from generator.score import (CSV_COLUMNS, Lead, LeadError, Scorer, _normalise, as_csv_row, as_json, as_row,
+from generator.score import (CSV_COLUMNS, Lead, LeadError, Scorer, _normalise, as_csv_row, as_json, as_row, csv_line, score_file,
                              compile_condition, read_leads)
 
 from conftest import REPO, TODAY, write_playbook
@@ -801,3 +801,122 @@ def test_memory_stays_flat_however_many_leads(tmp_path, example_scorer):
     n_large, large_peak = _peak(large, scorer)
     assert (n_small, n_large) == (1_500, 15_000)
     assert large_peak < 2 * small_peak, (small_peak, large_peak)
+
+
+# ---------------------------------------------------------------- one answer, however it is scored
+
+
+CELLS = {
+    "industry": ["ecommerce", " dtc ", "DTC", "saas", "", "  "],
+    "monthly_ad_budget": ["6000", "1500", "5,000", "", "0", "abc", "-5", "1e12", " 7000 "],
+    "job_title": ["founder", "Founder", "intern", ""],
+    "email_opt_in": ["yes", "no", ""],
+    "expected_contact_cadence": ["weekly", "daily", "HOURLY", ""],
+    "sales_accepted": ["yes", ""],
+    "confirmed": ["need;budget", "budget", "need; budget; authority", ""],
+    "rejection_reason": ["", "bad-timing", "Below-Price-Point", "unresponsive", "other"],
+}
+EVENT_ITEMS = ["call_booked:2026-11-01", "pricing_page_viewed:2026-10-02", "webinar_attended:2026-11-20",
+               "unsubscribed:2026-06-30", "call_booked:2026-09-15", " pricing_page_viewed:2026-11-22 ",
+               "", "call_booked", "teleported:2026-11-01", "call_booked:2026-13-01", "webinar_attended:2027-01-01"]
+
+
+def random_export(rng: random.Random, n: int, quoted: bool) -> str:
+    """A CSV export with good rows and every kind of bad one, now and then quoted cells with
+    commas, quotes and line breaks, short rows and long ones."""
+    columns = ["id", *CELLS, "events"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=rng.choice(["\n", "\r\n"]),
+                        quoting=csv.QUOTE_ALL if quoted and rng.random() < 0.3 else csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for i in range(n):
+        good = rng.random() < 0.7
+        row = [f"lead-{i}" if good or rng.random() < 0.5 else rng.choice(["", " "])]
+        row += [rng.choice(CELLS[c][:3] if good else CELLS[c]) for c in CELLS]
+        items = [rng.choice(EVENT_ITEMS[:6] if good else EVENT_ITEMS) for _ in range(rng.randint(0, 8))]
+        row.append(";".join(items))
+        if quoted and rng.random() < 0.2:
+            row[1] = rng.choice(['dtc, "the" shop', "line\nbreak", 'say "hi"'])
+        if not good and rng.random() < 0.1:
+            row = row[:rng.randint(1, len(row))] if rng.random() < 0.5 else row + ["extra"]
+        writer.writerow(row)
+        if rng.random() < 0.05:
+            out.write("\n")  # a blank line
+    return out.getvalue()
+
+
+def general_output(path: Path, scorer: Scorer) -> tuple[str, list]:
+    """What reading the leads one by one and scoring each gives: CSV lines and bad rows."""
+    lines, errors = [], []
+    for item in read_leads(path, {}, scorer):
+        if isinstance(item, LeadError):
+            errors.append((item.row, str(item)))
+        else:
+            lines.append(csv_line(as_csv_row(scorer.score(item))))
+    return "".join(lines), errors
+
+
+def streamed_output(path: Path, scorer: Scorer, jobs: int, fmt: str = "csv") -> tuple[str, list]:
+    chunks = list(score_file(path, {}, scorer, fmt, jobs=jobs))
+    return b"".join(c.data for c in chunks).decode(), [e for c in chunks for e in c.errors]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_streamed_csv_scoring_gives_what_scoring_each_lead_gives(tmp_path, small, seed, monkeypatch):
+    rng = random.Random(seed)
+    path = write(tmp_path, "leads.csv", random_export(rng, 400, quoted=seed % 2 == 1))
+    result = run_check(small, Config(), TODAY)
+    # runs of a few records, so records are cut into runs in every possible place
+    monkeypatch.setattr("generator.score.RUN_BYTES", rng.choice([64, 200, 1000]))
+    want = general_output(path, Scorer(result.playbook, AS_OF))
+    assert want[0] and want[1]  # some good rows and some bad ones
+    streamed = Scorer(result.playbook, AS_OF)
+    assert streamed.streamable
+    assert streamed_output(path, streamed, jobs=1) == want
+    assert streamed_output(path, streamed, jobs=1) == want  # with every cache warm
+    assert streamed_output(path, Scorer(result.playbook, AS_OF), jobs=2) == want
+
+
+def test_worker_processes_give_the_same_output_in_every_format(tmp_path, example_scorer, monkeypatch):
+    leads = (REPO / "leads" / "sample-export.csv").read_bytes()
+    path = write(tmp_path, "leads.csv", leads)
+    monkeypatch.setattr("generator.score.RUN_BYTES", 4096)
+    for fmt in ("csv", "table", "json"):
+        assert streamed_output(path, example_scorer, jobs=2, fmt=fmt) == \
+            streamed_output(path, example_scorer, jobs=1, fmt=fmt)
+    assert streamed_output(path, example_scorer, jobs=1) == general_output(path, example_scorer)
+
+
+def test_a_scorer_that_cannot_stream_scores_the_general_way(tmp_path, small):
+    # a persona testing a score is decided after the scores: no shortcut through the profile
+    files = dict(SMALL)
+    files["personas/hot.yaml"] = """
+        id: hot
+        name: Hot shop
+        kind: buyer
+        owner: marketing
+        goals: [Sell]
+        challenges: [Time]
+        objections:
+          - {objection: Busy., response: We are quick.}
+        criteria:
+          - industry: {in: [ecommerce]}
+          - engagement_score: {gte: 20}
+        """
+    root = write_playbook(tmp_path / "pb", files)
+    scorer = Scorer(run_check(root, Config(), TODAY).playbook, AS_OF)
+    assert not scorer.streamable
+    path = write(tmp_path, "leads.csv", f"{HEADER}\nhot-1,ecommerce,6000,founder,yes,weekly,"
+                 "call_booked:2026-11-20\ncold-1,ecommerce,6000,founder,yes,weekly,\n")
+    out, errors = streamed_output(path, scorer, jobs=1)
+    assert not errors
+    assert [line.split(",")[5] for line in out.splitlines()] == ["hot", "shop-owner"]
+    assert (out, errors) == general_output(path, scorer)
+
+
+def test_numbers_are_written_to_two_places_without_trailing_zeros():
+    from generator.score import _number_text, _rule_text
+    assert [_number_text(x) for x in (25.0, 4.04, 1.5, 0.0, -0.001, 1234567.891, -3.456)] == \
+        ["25", "4.04", "1.5", "0", "0", "1234567.89", "-3.46"]
+    assert _rule_text("call-booked", 18.75) == "call-booked +18.75"
+    assert _rule_text("careers-page", -20.0) == "careers-page -20"
