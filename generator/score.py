@@ -25,6 +25,7 @@ import os
 import re
 import sys
 from collections import deque
+from functools import partial
 from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,6 +321,9 @@ class Profile:
 
     contributions: tuple   # (rule id, group id, points) of the attribute rules that fire, in rule order
     sums: dict             # group id -> points from those rules
+    # with one group for every event rule: (fit, engagement) of the other groups, capped, and
+    # the points of that group so far; otherwise None
+    others: tuple | None
     rules: tuple           # (rule id, group id, points rounded to 2 places), one per rule
     rules_text: str        # the same as the CSV `rules` cell writes them
     persona: str | None
@@ -376,10 +380,13 @@ class Scorer:
                 for reason in t.reasons:
                     self.nurture_by_reason.setdefault(reason.lower(), t.nurture_track)
         self.known_events = set(self._event_rules)
+        self._one_rule_per_event = all(len(rules) == 1 for rules in self._event_rules.values())
         self.numeric = numeric_fields(pb)
         self._event_cache: dict[tuple, tuple] = {}   # (type, date) -> ((rule index, points), ...)
         self._item_cache: dict[str, object] = {}     # "type:date" text of a CSV cell -> (type, date) or _Bad
-        self._good_items: dict[str, tuple] = {}      # "type:date" of a good event -> its _event_cache value
+        # "type:date" of a good event -> its _event_cache value (its one (index, points) pair when
+        # every event type has one rule)
+        self._good_items: dict[str, tuple] = {}
         self._profiles: dict[int, Profile] = {}
         self._stages: dict[int, str | None] = {}
         self._nurture: dict[str, str | None] = {}    # raw rejection_reason cell -> nurture track
@@ -465,7 +472,11 @@ class Scorer:
                 plan[3], plan[4] = None, (self._field_bits(plan, "x"), self._field_bits(plan, None))
             self._fields.append(plan)
         self._const_key = sum(1 << (size + k) for k, value in enumerate(constants) if value)
-        self._score_tests = tuple(_score_test(cond, 1 << (n_attr + j)) for j, cond in enumerate(score_conds))
+        tests = [_score_test(cond, 1 << (n_attr + j)) for j, cond in enumerate(score_conds)]
+        # the usual shape, a score of at least so much, is tested on its own
+        self._score_at_least = tuple((which, lo, bit) for which, lo, lo_strict, hi, _, general, bit in tests
+                                     if general is None and hi is None and not lo_strict)
+        self._score_tests = tuple(t for t in tests if not (t[5] is None and t[3] is None and not t[2]))
         self._rule_plan = tuple((rule_id, group, points, 1 << at(w)) for rule_id, group, points, w in plan_rules)
         dims = sorted({d for _, c in plan_stages if c is not None for d in c[2]})
         self._dims_shift = n_attr + len(score_conds)
@@ -546,7 +557,11 @@ class Scorer:
             per[(rule_id, group)] = per.get((rule_id, group), 0.0) + points
         rules = tuple((rule_id, group, round(0.0 + points, 2)) for (rule_id, group), points in per.items())
         persona, negative, flags = self._persona_flags(key)
-        return Profile(contributions, sums, rules, "; ".join([_rule_text(r, p) for r, _, p in rules]),
+        others = None
+        if self._event_group is not None:
+            others = (*self._capped({g: p for g, p in sums.items() if g != self._event_group}),
+                      sums.get(self._event_group, 0.0))
+        return Profile(contributions, sums, others, rules, "; ".join([_rule_text(r, p) for r, _, p in rules]),
                        persona, negative, flags, _csv_cell("; ".join(flags)), key)
 
     def _persona_flags(self, key: int) -> tuple:
@@ -612,17 +627,50 @@ class Scorer:
         """(fit, engagement, total, stage, the bits of the score conditions that hold) from a
         profile, the event points per rule index and the attribute conditions and confirmed
         dimensions stage entry criteria test."""
-        sums = profile.sums
-        if per:
-            sums = dict(sums)
-            group = self._event_group
-            if group is not None:
-                sums[group] = sums.get(group, 0.0) + sum(per.values())
+        if profile.others is not None:  # one group for every event rule: only that one changes
+            fit, engagement, points = profile.others
+            if per:
+                points += sum(per.values())
+            cap = self._group_cap[self._event_group]
+            if cap is not None and points > cap:
+                points = cap
+            if self._group_is_fit[self._event_group]:
+                fit += points
             else:
+                engagement += points
+        else:
+            sums = profile.sums
+            if per:
+                sums = dict(sums)
                 ids = self._rule_ids
                 for i, points in per.items():
                     group = ids[i][1]
                     sums[group] = sums.get(group, 0.0) + points
+            fit, engagement = self._capped(sums)
+        total = fit + engagement
+        if self.limit is not None and total > self.limit:
+            total = self.limit
+        scores = 0
+        values = (fit, engagement, total)
+        for which, lo, bit in self._score_at_least:
+            if values[which] >= lo:
+                scores |= bit
+        for which, lo, lo_strict, hi, hi_strict, general, bit in self._score_tests:
+            value = values[which]
+            if general is not None:
+                if general(_NO_SCORES, dict(zip(SCORE_FIELDS, values))):
+                    scores |= bit
+            elif not ((lo is not None and (value < lo or (lo_strict and value == lo)))
+                      or (hi is not None and (value > hi or (hi_strict and value == hi)))):
+                scores |= bit
+        key = stage_key | scores
+        stage = self._stages.get(key, _MISSING)
+        if stage is _MISSING:
+            stage = _remember(self._stages, key, self._stage_for(key))
+        return fit, engagement, total, stage, scores
+
+    def _capped(self, sums: dict[str, float]) -> tuple[float, float]:
+        """(fit, engagement): the groups' points, each capped by its group's cap."""
         fit = engagement = 0.0
         caps, is_fit = self._group_cap, self._group_is_fit
         for group, points in sums.items():
@@ -633,23 +681,7 @@ class Scorer:
                 fit += points
             else:
                 engagement += points
-        total = fit + engagement
-        if self.limit is not None and total > self.limit:
-            total = self.limit
-        scores = 0
-        for which, lo, lo_strict, hi, hi_strict, general, bit in self._score_tests:
-            value = fit if which == 0 else engagement if which == 1 else total
-            if general is not None:
-                if general(_NO_SCORES, {"fit_score": fit, "engagement_score": engagement, "total_score": total}):
-                    scores |= bit
-            elif not ((lo is not None and (value < lo or (lo_strict and value == lo)))
-                      or (hi is not None and (value > hi or (hi_strict and value == hi)))):
-                scores |= bit
-        key = stage_key | scores
-        stage = self._stages.get(key, _MISSING)
-        if stage is _MISSING:
-            stage = _remember(self._stages, key, self._stage_for(key))
-        return fit, engagement, total, stage, scores
+        return fit, engagement
 
     def _stage_for(self, key: int) -> str | None:
         for stage_id, plan in self._stage_plan:
@@ -921,7 +953,8 @@ def _cached_item(item: str, scorer: Scorer):
             scorer._good_items.clear()
         items[item] = got
         if got.__class__ is tuple:
-            scorer._good_items[item] = scorer.event_points(got)
+            points = scorer.event_points(got)
+            scorer._good_items[item] = points[0] if scorer._one_rule_per_event else points
     return got
 
 
@@ -956,7 +989,10 @@ def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summ
     dims_of, nurture_of = scorer._dims_of, scorer._nurture
     rule_names = [rule for rule, _ in scorer._rule_ids]
     by_stage, by_persona = summary.by_stage, summary.by_persona
-    flatten, strip = chain.from_iterable, str.strip
+    strip = str.strip
+    # (rule index, points) of each event: straight from the cache when every event type has one rule
+    events_of = partial(map, good_event) if scorer._one_rule_per_event else \
+        (lambda items: chain.from_iterable(map(good_event, items)))
     out = []
     for number, row, problem in records:
         if problem is not None:
@@ -976,7 +1012,7 @@ def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summ
             text = row[events_at] if events_at is not None else ""
             if text and ident:
                 try:
-                    for i, points in flatten(map(good_event, text.split(";"))):
+                    for i, points in events_of(text.split(";")):
                         per[i] = per.get(i, 0.0) + points
                 except KeyError:  # an item not seen yet, a blank or a bad one
                     ident = ""
@@ -1228,7 +1264,9 @@ def _runs(fh, first: int, csv_records: bool) -> Iterator[tuple[int, int, int]]:
             rest = data
             continue
         yield first, offset, cut
-        first += data.count(b"\n", 0, cut) + data.count(b"\r", 0, cut) - data.count(b"\r\n", 0, cut)
+        first += data.count(b"\n", 0, cut)
+        if data.find(b"\r", 0, cut) >= 0:
+            first += data.count(b"\r", 0, cut) - data.count(b"\r\n", 0, cut)
         offset += cut
         rest = data[cut:]
 

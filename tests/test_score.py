@@ -877,6 +877,31 @@ def test_streamed_csv_scoring_gives_what_scoring_each_lead_gives(tmp_path, small
     assert streamed_output(path, Scorer(result.playbook, AS_OF), jobs=2) == want
 
 
+def test_streamed_scoring_with_events_in_two_groups(tmp_path, monkeypatch):
+    # an event type with two rules, in two groups: the general shape of the arithmetic
+    files = dict(SMALL)
+    files["definitions/scoring.yaml"] = SMALL["definitions/scoring.yaml"] + """
+            - id: intent
+              name: Buying intent
+              kind: engagement
+              cap: 15
+              rules:
+                - {id: call-intent, event: call_booked, points: 10}
+                - {id: pricing-intent, event: pricing_page_viewed, points: 5, decay: "10% every 30d"}
+        """
+    root = write_playbook(tmp_path / "pb", files)
+    result = run_check(root, Config(), TODAY)
+    assert not result.counts.get("error"), [f.message for f in result.findings]
+    path = write(tmp_path, "leads.csv", random_export(random.Random(7), 300, quoted=True))
+    monkeypatch.setattr("generator.score.RUN_BYTES", 500)
+    scorer = Scorer(result.playbook, AS_OF)
+    assert scorer.streamable and not scorer._one_rule_per_event and scorer._event_group is None
+    want = general_output(path, Scorer(result.playbook, AS_OF))
+    assert "call-intent +" in want[0]
+    assert streamed_output(path, scorer, jobs=1) == want
+    assert streamed_output(path, scorer, jobs=2) == want
+
+
 def test_worker_processes_give_the_same_output_in_every_format(tmp_path, example_scorer, monkeypatch):
     leads = (REPO / "leads" / "sample-export.csv").read_bytes()
     path = write(tmp_path, "leads.csv", leads)
