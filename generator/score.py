@@ -891,6 +891,29 @@ def _csv_records(lines, offset: int = 0) -> Iterator[tuple[int, list[str] | None
             yield number, row, None
 
 
+def _text_records(text: str, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """_csv_records of the lines of ``text``. Without a quote, a lone \r or another character
+    str.splitlines breaks at, a line is a record split on commas, so the text is simply cut at
+    its line breaks."""
+    if '"' in text or _OTHER_BREAKS.search(text):
+        return _csv_records(_lines(text), offset)
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return _csv_records(_lines(text), offset)
+        text = text.replace("\r\n", "\n")
+    return _plain_records(text, offset)
+
+
+def _plain_records(text: str, offset: int) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    limit = csv.field_size_limit()
+    for number, line in enumerate(text.split("\n"), start=offset + 1):
+        if line:
+            if len(line) < limit:
+                yield number, line.split(","), None
+            else:  # as the csv module reads it (a value may be too long)
+                yield from _csv_records([line + "\n"], number - 1)
+
+
 def _csv_rows(lines, columns: _Columns, scorer: Scorer, offset: int = 0) -> Iterator[Lead | LeadError]:
     """CSV records after the header as leads (or errors), the same as _normalise gives. Row
     numbers count the lines of ``lines`` from ``offset`` + 1."""
@@ -1350,12 +1373,13 @@ def _lines(text: str) -> list[str]:
 def _score_run(job, run) -> Chunk:
     kind, columns, mapping, scorer, fmt, path = job
     first, offset, length = run
-    lines = _lines(_read_run(path, offset, length))
+    text = _read_run(path, offset, length)
     summary = Summary()
     errors: list[tuple[int, str]] = []
     if kind == "csv" and fmt == "csv" and scorer.streamable:
-        out = _csv_scored_lines(_csv_records(lines, first - 1), columns, scorer, summary, errors)
+        out = _csv_scored_lines(_text_records(text, first - 1), columns, scorer, summary, errors)
         return Chunk("".join(out).encode(), summary.scored, summary.by_stage, summary.by_persona, errors)
+    lines = _lines(text)
     if kind == "csv":
         items = _csv_rows(lines, columns, scorer, first - 1)
     else:
