@@ -141,13 +141,13 @@ _numbers: dict[str, float | None] = {}
 
 def _number_text(x: float) -> str:
     """A score as the outputs write it: rounded to 2 decimal places, without trailing zeros."""
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    text = ("%.2f" % x).rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
 def _rule_text(rule: str, points: float) -> str:
     """A rule and its points as the `rules` cell lists them: "budget-5k-plus +20"."""
-    return f"{rule} {points:+.2f}".rstrip("0").rstrip(".")
+    return ("%s %+.2f" % (rule, points)).rstrip("0").rstrip(".")
 
 
 def _csv_cell(text: str) -> str:
@@ -331,6 +331,7 @@ class Profile:
     red_flags: tuple
     red_flags_text: str    # the CSV `red_flags` cell, quoted when it holds a comma
     key: int               # the attribute conditions it was made for (those scoring rules, personas and red flags test)
+    fit_text: str | None   # the fit score as the CSV output writes it, when no event changes it
 
 
 class Scorer:
@@ -561,8 +562,10 @@ class Scorer:
         if self._event_group is not None:
             others = (*self._capped({g: p for g, p in sums.items() if g != self._event_group}),
                       sums.get(self._event_group, 0.0))
+        # the fit score's text, when events cannot change it
+        fit_text = _number_text(others[0]) if others and not self._group_is_fit[self._event_group] else None
         return Profile(contributions, sums, others, rules, "; ".join([_rule_text(r, p) for r, _, p in rules]),
-                       persona, negative, flags, _csv_cell("; ".join(flags)), key)
+                       persona, negative, flags, _csv_cell("; ".join(flags)), key, fit_text)
 
     def _persona_flags(self, key: int) -> tuple:
         """(persona, negative, red flags) for a key: the persona whose criteria all hold, a
@@ -1068,11 +1071,12 @@ def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summ
             nurture = _remember(nurture_of, cell, scorer.nurture(cell.strip()))
         rules = p.rules_text
         if per:
-            more = "; ".join([f"{rule_names[i]} {points:+.2f}".rstrip("0").rstrip(".")  # _rule_text
+            more = "; ".join([("%s %+.2f" % (rule_names[i], points)).rstrip("0").rstrip(".")  # _rule_text
                               for i, points in per.items()])
             rules = f"{rules}; {more}" if rules else more
         persona = p.persona or ""
-        out.append(f"{_csv_cell(ident)},{_number_text(fit)},{_number_text(engagement)},{_number_text(total)},"
+        out.append(f"{_csv_cell(ident)},{p.fit_text or _number_text(fit)},{_number_text(engagement)},"
+                   f"{_number_text(total)},"
                    f"{stage or ''},{persona},{'yes' if p.negative else 'no'},{p.red_flags_text},{nurture or ''},"
                    f"{rules}\n")
         summary.scored += 1
