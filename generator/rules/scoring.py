@@ -392,3 +392,47 @@ def mql_ignores_fit(pb):
     if not (mentions_field(mql.entry, "fit_score") or mentions_field(mql.entry, "total_score")):
         yield pb.finding("PB209", mql, ("entry",), f'The stage "{mql.id}" is entered on engagement alone; '
                          "add a fit_score condition so only leads we can serve qualify.")
+
+
+@rule("PB210", "duplicate-scoring-rule", E, "Two scoring rules share an id.",
+      fail="""
+      scoring:
+        id: lead-score
+        name: Lead score
+        groups:
+          - id: engagement
+            kind: engagement
+            rules:
+              - {id: webinar, event: webinar_attended, points: 10}
+              - {id: webinar, event: webinar_replay_watched, points: 5}
+              - {id: unsubscribed, event: unsubscribed, points: -20}
+      """, ok="""
+      scoring:
+        id: lead-score
+        name: Lead score
+        groups:
+          - id: engagement
+            kind: engagement
+            rules:
+              - {id: webinar, event: webinar_attended, points: 10}
+              - {id: webinar-replay, event: webinar_replay_watched, points: 5}
+              - {id: unsubscribed, event: unsubscribed, points: -20}
+      """)
+def duplicate_scoring_rule(pb):
+    """A lead's score lists the rules that gave it points by their ids, and a change to the
+    model is reviewed rule by rule. Two rules with one id read as one: nobody can tell which of
+    them a lead's points came from, or which one a change touched."""
+    model = pb.scoring
+    if model is None:
+        return
+    seen: dict[str, str] = {}  # rule id -> the group it was first used in
+    for gi, group in enumerate(model.groups):
+        for ri, r in enumerate(group.rules):
+            first = seen.get(r.id)
+            if first is None:
+                seen[r.id] = group.id
+                continue
+            where = f'twice in the group "{group.id}"' if first == group.id else \
+                f'in the groups "{first}" and "{group.id}"'
+            yield pb.finding("PB210", model, ("groups", gi, "rules", ri, "id"),
+                             f'The scoring rule id "{r.id}" is used {where}; give each rule its own id.')
