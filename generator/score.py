@@ -371,15 +371,19 @@ class Scorer:
         event_groups = {self._rule_ids[i][1] for rules in self._event_rules.values() for i, _, _ in rules}
         # with one group for every event rule, a lead's event points are one sum
         self._event_group = next(iter(event_groups)) if len(event_groups) == 1 else None
+        # A rejected lead's nurture track: from the route that rejects leads at its stage (a
+        # handoff's on_reject, from the handoff's from_stage, or a recycle transition from it)
+        # for its reason; else from the first route naming the reason.
         self.nurture_by_reason: dict[str, str] = {}
-        for h in pb.of("handoff"):
-            if h.on_reject and h.on_reject.recycle_to:
-                for reason in h.on_reject.reasons:
-                    self.nurture_by_reason.setdefault(reason.lower(), h.on_reject.recycle_to)
-        for t in pb.transitions:
-            if t.type == "recycle" and t.nurture_track:
-                for reason in t.reasons:
-                    self.nurture_by_reason.setdefault(reason.lower(), t.nurture_track)
+        self._nurture_at: dict[tuple[str, str], str] = {}  # (stage, reason) -> track
+        routes = [(h.from_stage, h.on_reject.reasons, h.on_reject.recycle_to) for h in pb.of("handoff")
+                  if h.on_reject and h.on_reject.recycle_to]
+        routes += [(t.from_, t.reasons, t.nurture_track) for t in pb.transitions
+                   if t.type == "recycle" and t.nurture_track]
+        for stage, reasons, track in routes:
+            for reason in reasons:
+                self.nurture_by_reason.setdefault(reason.lower(), track)
+                self._nurture_at.setdefault((stage, reason.lower()), track)
         self.known_events = set(self._event_rules)
         self._one_rule_per_event = all(len(rules) == 1 for rules in self._event_rules.values())
         self.numeric = numeric_fields(pb)
@@ -390,7 +394,7 @@ class Scorer:
         self._good_items: dict[str, tuple] = {}
         self._profiles: dict[int, Profile] = {}
         self._stages: dict[int, str | None] = {}
-        self._nurture: dict[str, str | None] = {}    # raw rejection_reason cell -> nurture track
+        self._nurture: dict[tuple, str | None] = {}  # (raw rejection_reason cell, stage) -> nurture track
         self._dims_of: dict[str, int] = {}           # raw confirmed cell -> dimension bits
         self._good_numbers: set[str] = set()         # raw cells of numeric fields that are good numbers
         self._compile_plan(groups, pb)
@@ -583,8 +587,12 @@ class Scorer:
             got |= self._dims.get(d.lower(), 0)
         return got
 
-    def nurture(self, reason) -> str | None:
-        return self.nurture_by_reason.get(str(reason).lower()) if reason else None
+    def nurture(self, reason, stage: str | None) -> str | None:
+        """The nurture track a lead rejected for ``reason`` at ``stage`` returns to."""
+        if not reason:
+            return None
+        reason = str(reason).lower()
+        return self._nurture_at.get((stage, reason)) or self.nurture_by_reason.get(reason)
 
     # ------------------------------------------------------------ events
 
@@ -618,7 +626,7 @@ class Scorer:
         if self._late_personas:
             persona, negative, flags = self._persona_flags(profile.key | scores)
         return Scored(lead, round(fit, 2), round(engagement, 2), round(total, 2), stage, persona, negative,
-                      list(flags), self.nurture(attrs.get("rejection_reason")),
+                      list(flags), self.nurture(attrs.get("rejection_reason"), stage),
                       profile.rules + self.event_rules(per), contributions)
 
     def event_rules(self, per: dict[int, float]) -> tuple:
@@ -1066,9 +1074,9 @@ def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summ
             dims = _remember(dims_of, cell, scorer.dims(v.strip() for v in cell.split(";")))
         fit, engagement, total, stage, _ = outcome(p, per, key & stage_mask | dims)
         cell = row[reason_at] if reason_at is not None else ""
-        nurture = nurture_of.get(cell, _MISSING)
+        nurture = nurture_of.get((cell, stage), _MISSING) if cell else None
         if nurture is _MISSING:
-            nurture = _remember(nurture_of, cell, scorer.nurture(cell.strip()))
+            nurture = _remember(nurture_of, (cell, stage), scorer.nurture(cell.strip(), stage))
         rules = p.rules_text
         if per:
             more = "; ".join([("%s %+.2f" % (rule_names[i], points)).rstrip("0").rstrip(".")  # _rule_text

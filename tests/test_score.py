@@ -343,7 +343,14 @@ def test_a_rejected_lead_goes_to_its_nurture_track(small_scorer):
     assert score(small_scorer, rejection_reason="unresponsive").nurture == "later"
     # only a recycle transition names "below-price-point"
     assert score(small_scorer, rejection_reason="Below-Price-Point").nurture == "small-budget"
-    # both name "bad-timing": the handoff is read first
+    # both name "bad-timing": the route from the lead's stage decides. Rejected at the MQL to SAL
+    # handoff, the lead goes where the handoff says; recycled from SAL, where the transition says.
+    mql = {"industry": "dtc", "monthly_ad_budget": "6000", "events": [("call_booked", "2026-11-20")]}
+    at_mql = score(small_scorer, rejection_reason="bad-timing", **mql)
+    assert (at_mql.stage, at_mql.nurture) == ("mql", "later")
+    at_sal = score(small_scorer, rejection_reason="bad-timing", sales_accepted="yes", **mql)
+    assert (at_sal.stage, at_sal.nurture) == ("sal", "small-budget")
+    # from a stage no route leaves, the first route naming the reason (the handoff)
     assert score(small_scorer, rejection_reason="bad-timing").nurture == "later"
     assert score(small_scorer, rejection_reason="unknown-reason").nurture is None
     assert score(small_scorer).nurture is None
