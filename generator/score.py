@@ -1491,12 +1491,6 @@ def csv_line(fields: list[str]) -> str:
     return buffer.getvalue()
 
 
-def csv_writer(out: io.TextIOBase):
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    return writer
-
-
 def example_problems(expect, scored: Scored, stage: str | None = None, persona: str | None = None) -> list[str]:
     """Where a worked example's expectations and the definitions disagree (rule PB801, the site)."""
     problems = []
