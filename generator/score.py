@@ -345,10 +345,10 @@ class Scorer:
     its type and date, so they are cached per (type, date). What is left per lead is adding up
     its events and looking up the stage.
 
-    Arithmetic, the same for every way of scoring: each scoring rule's points are summed in the
-    order its contributions come (attribute rules, then events in the lead's order); a group's
-    points are the sum of its rules' in the order the rules first contributed, capped by the
-    group's cap; fit and engagement add up their groups; the total is capped by the limit.
+    Arithmetic, the same for every way of scoring: each event rule's points are summed in the
+    order of the lead's events; a group's points are its attribute rules' points plus the sum
+    of its event rules' (in the order they first contributed), capped by the group's cap; fit
+    and engagement add up their groups; the total is capped by the limit.
     """
 
     def __init__(self, pb: Playbook, as_of: dt.date):
