@@ -26,7 +26,7 @@ import re
 import sys
 from collections import deque
 from functools import partial
-from itertools import chain
+from itertools import accumulate, chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -858,8 +858,7 @@ class _Columns:
 
 def _read_csv(fh, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
     lines = iter(fh)
-    feed = _Feed(lines)
-    reader = csv.reader(feed)
+    reader = csv.reader(lines)  # reads just the header's lines, so the rest follow in ``lines``
     try:
         header = next(reader)
     except StopIteration:
@@ -868,38 +867,24 @@ def _read_csv(fh, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | Le
         yield _located(reader.line_num, LeadError(f"the header cannot be read ({exc})"))
         return
     if header:
-        yield from _csv_rows(lines, _Columns(header, mapping, scorer), scorer, len(feed.taken))
+        yield from _csv_rows(lines, _Columns(header, mapping, scorer), scorer, reader.line_num)
 
 
 def _csv_records(lines, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:
     """(line number, fields, None) for each CSV record in ``lines``, or (line, None, message)
-    for one the csv module cannot read, numbered from ``offset`` + 1; blank lines are skipped.
-    A line without a quote is split on commas (what the csv module makes of it, only faster);
-    from a line with a quote, or a very long one, the csv module reads the record."""
-    lines = iter(lines)
-    feed = _Feed(lines)
-    reader = csv.reader(feed)
-    limit = csv.field_size_limit()
-    number = offset
-    for line in lines:
-        if '"' not in line and len(line) < limit:
-            number += 1
-            line = line.rstrip("\r\n")
-            if line:
-                yield number, line.split(","), None
-            continue
-        feed.pending, feed.taken = line, []
+    for one the csv module cannot read (a value longer than its field limit, say), numbered
+    from ``offset`` + 1 by the record's last line; blank lines are skipped."""
+    reader = csv.reader(lines)
+    while True:
         try:
             row = next(reader)
-        except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
-            number += len(feed.taken)
-            yield number, None, f"the row cannot be read ({exc})"
-            continue
-        except StopIteration:  # pragma: no cover - the pending line is always read
+        except StopIteration:
             return
-        number += len(feed.taken)
+        except csv.Error as exc:
+            yield offset + reader.line_num, None, f"the row cannot be read ({exc})"
+            continue
         if row:
-            yield number, row, None
+            yield offset + reader.line_num, row, None
 
 
 def _text_records(text: str, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:
@@ -1256,25 +1241,6 @@ def _score_in_pool(job, runs, jobs: int) -> Iterator[Chunk]:
         _JOB = None
 
 
-class _Feed:
-    """Lines for a csv.reader that finds where a quoted record ends; remembers what it took.
-    With ``decode``, the lines are bytes, handed to the reader as text."""
-
-    def __init__(self, lines, decode: bool = False):
-        self.lines, self.pending, self.taken, self.decode = lines, None, [], decode
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.pending is not None:
-            line, self.pending = self.pending, None
-        else:
-            line = next(self.lines)
-        self.taken.append(line)
-        return line.decode("utf-8", "replace") if self.decode else line
-
-
 RUN_BYTES = 1 << 20  # a file is scored in runs of about this many bytes of whole records
 
 
@@ -1312,33 +1278,27 @@ def _last_line_end(data: bytes) -> int:
     return max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
 
 
-def _csv_record_lengths(lines) -> Iterator[tuple[int, int]]:
-    """(lines, bytes) of each CSV record in ``lines`` (bytes, each with its line break), found
-    as _csv_records finds them: a line without a quote is a record; from a line with one, the
-    csv module reads on to the record's end (or to the end of ``lines``)."""
-    lines = iter(lines)
-    feed = _Feed(lines, decode=True)
-    reader = csv.reader(feed)
-    limit = csv.field_size_limit()
-    for line in lines:
-        if b'"' not in line and len(line) < limit:
-            yield 1, len(line)
-            continue
-        feed.pending, feed.taken = line, []
+def _record_ends(data: bytes) -> tuple[list[int], list[int]]:
+    """For the lines of ``data``: where each CSV record ends, as a count of lines (csv module's
+    reading, as _csv_records reads them), and where each line ends, in bytes."""
+    reader = csv.reader(_lines(data.decode("utf-8", "replace")))  # the same lines as the bytes'
+    ends = []
+    while True:
         try:
             next(reader)
+        except StopIteration:
+            break
         except csv.Error:
             pass
-        yield len(feed.taken), sum(map(len, feed.taken))
+        ends.append(reader.line_num)
+    return ends, list(accumulate(map(len, data.splitlines(keepends=True)), initial=0))
 
 
 def _last_record_end(data: bytes) -> int:
     """Where the last CSV record of ``data`` that surely ends in it ends (0: none does). The last
     record found may go on past the data, so it is left for the next run."""
-    ends = [0, 0]
-    for _, size in _csv_record_lengths(data.splitlines(keepends=True)):
-        ends.append(ends[-1] + size)
-    return ends[-2]
+    ends, at = _record_ends(data)
+    return at[ends[-2]] if len(ends) > 1 else 0
 
 
 def _read_header(fh) -> tuple[list[str], int, str | None] | None:
@@ -1350,14 +1310,14 @@ def _read_header(fh) -> tuple[list[str], int, str | None] | None:
     while True:
         block = fh.read(RUN_BYTES)
         data += block
-        lines = data.splitlines(keepends=True)
-        if not lines:
+        if not data:
             return None
-        taken, size = next(_csv_record_lengths(lines))
+        ends, at = _record_ends(data)
+        taken, size = ends[0], at[ends[0]]
         if size < len(data) or not block:
             break
     fh.seek(start + size)
-    text = b"".join(lines[:taken]).decode("utf-8", "replace")
+    text = data[:size].decode("utf-8", "replace")
     try:
         fields = next(csv.reader(_lines(text)), [])
     except csv.Error as exc:
