@@ -952,3 +952,22 @@ def test_numbers_are_written_to_two_places_without_trailing_zeros():
         ["25", "4.04", "1.5", "0", "0", "1234567.89", "-3.46"]
     assert _rule_text("call-booked", 18.75) == "call-booked +18.75"
     assert _rule_text("careers-page", -20.0) == "careers-page -20"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_output_is_the_same_whatever_stdout_encodes(tmp_path, small, fmt):
+    # chunks go straight to stdout's bytes when it writes UTF-8, through its text layer otherwise
+    import os
+    import subprocess
+    import sys
+    leads = write(tmp_path, "leads.csv", "\n".join([HEADER, *good_rows(3), "B1,dental,-5,,,,"]) + "\n")
+    outputs = []
+    for encoding in ("utf-8", "latin-1"):
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        done = subprocess.run([sys.executable, "-m", "generator.cli", "score", str(leads), "--path", str(small),
+                               "--as-of", AS_OF.isoformat(), "--format", fmt],
+                              capture_output=True, env=env, cwd=REPO, timeout=120)
+        assert done.returncode == 1, done.stderr.decode()
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"G3") == 1
