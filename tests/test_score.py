@@ -865,7 +865,8 @@ def general_output(path: Path, scorer: Scorer) -> tuple[str, list]:
 
 def streamed_output(path: Path, scorer: Scorer, jobs: int, fmt: str = "csv") -> tuple[str, list]:
     chunks = list(score_file(path, {}, scorer, fmt, jobs=jobs))
-    return b"".join(c.data for c in chunks).decode(), [e for c in chunks for e in c.errors]
+    joiner = b",\n" if fmt == "json" else b""  # as the command joins them
+    return joiner.join(c.data for c in chunks if c.data).decode(), [e for c in chunks for e in c.errors]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -917,6 +918,22 @@ def test_worker_processes_give_the_same_output_in_every_format(tmp_path, example
         assert streamed_output(path, example_scorer, jobs=2, fmt=fmt) == \
             streamed_output(path, example_scorer, jobs=1, fmt=fmt)
     assert streamed_output(path, example_scorer, jobs=1) == general_output(path, example_scorer)
+
+
+def test_json_lines_in_worker_processes(tmp_path, example_scorer, monkeypatch):
+    records = []
+    for i, row in enumerate(csv.DictReader(io.StringIO((REPO / "leads" / "sample-export.csv").read_text()))):
+        events = [dict(zip(("type", "date"), e.split(":"))) for e in row.pop("events").split(";") if e]
+        records.append(json.dumps({"id": row.pop("id"), "attributes": row, "events": events})
+                       + ("\r\n" if i % 3 else "\n"))
+    records.insert(100, "{not json\n")
+    path = write(tmp_path, "leads.jsonl", "".join(records))
+    monkeypatch.setattr("generator.score.RUN_BYTES", 2048)
+    one = streamed_output(path, example_scorer, jobs=1, fmt="json")
+    assert one[1] == [(101, "the line is not valid JSON (Expecting property name enclosed in double quotes)")]
+    assert json.loads("[" + one[0] + "]")[100]["row"] == 102  # rows are the file's lines
+    assert streamed_output(path, example_scorer, jobs=2, fmt="json") == one
+    assert streamed_output(path, example_scorer, jobs=2) == general_output(path, example_scorer)
 
 
 def test_a_scorer_that_cannot_stream_scores_the_general_way(tmp_path, small):
