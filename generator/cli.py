@@ -260,10 +260,18 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
     """
     import time
 
+    from .outdir import OutputRefused, check_target
     from .site import SiteError, build_site
     started = time.perf_counter()
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
+    target = site_dir or (root / "site")
+    try:  # refuse a folder playbook may not replace before doing any work
+        check_target(target, root, "site folder")
+        if markdown_dir is not None:
+            check_target(markdown_dir, root, "Markdown folder")
+    except OutputRefused as exc:
+        raise UsageFailure(str(exc)) from None
     day = today.date() if today else dt.date.today()
     result = run_check(root, cfg, day)
     colour = sys.stdout.isatty() if color is None else color
@@ -273,10 +281,11 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
         click.echo("The site was not built: fix the errors above, or build anyway with --allow-errors.",
                    err=True)
         sys.exit(1)
-    target = site_dir or (root / "site")
     try:
         built = build_site(result.playbook, cfg, target, day, strict=strict, engine=engine,
                            keep_docs=markdown_dir, history=_published_history(root, cfg, result.playbook))
+    except OutputRefused as exc:
+        raise UsageFailure(str(exc)) from None
     except SiteError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

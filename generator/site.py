@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from markupsafe import escape
 
+from . import outdir
 from .config import Config
 from .load import LocDict, LocList, load_file
 from .playbook import Playbook
@@ -248,19 +249,31 @@ class BuildResult:
 
 def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, strict: bool = False,
                engine: str = "mkdocs", keep_docs: Path | None = None, history=None) -> BuildResult:
-    """Build into a temporary folder beside ``site_dir`` and swap it in only on success."""
+    """Build into a private folder beside ``site_dir`` and swap it in only on success.
+
+    ``site_dir`` (and ``keep_docs``, where the Markdown tree is also kept) must be absent, empty
+    or made by playbook; anything else raises :class:`outdir.OutputRefused` before any work.
+    """
+    site_dir = outdir.check_target(site_dir, pb.root, "site folder")
+    if keep_docs is not None:
+        keep_docs = outdir.check_target(keep_docs, pb.root, "Markdown folder")
+        if outdir.within(keep_docs, site_dir) or outdir.within(site_dir, keep_docs):
+            raise outdir.OutputRefused("The site folder and the Markdown folder must be two separate folders.")
     tree = generate(pb, config, today, history)
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".playbook-build-", dir=site_dir.parent))
+    outdir.clean_leftovers(site_dir.parent)
+    work = outdir.work_folder(site_dir.parent)
     try:
         docs = work / "docs"
         out = work / "site"
         write_tree(tree, docs)
         if keep_docs is not None:
-            if keep_docs.exists():
-                shutil.rmtree(keep_docs)
-            shutil.copytree(docs, keep_docs)
+            outdir.clean_leftovers(keep_docs.parent)
+            copy = outdir.work_folder(keep_docs.parent)
+            try:
+                shutil.copytree(docs, copy / "docs")
+                outdir.replace(copy / "docs", keep_docs, pb.root, "Markdown folder")
+            finally:
+                shutil.rmtree(copy, ignore_errors=True)
         config_file = work / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(engine_config(pb, config, tree, docs, out),
                                               sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -273,25 +286,10 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
         if proc.returncode != 0 or not (out / "index.html").is_file():
             raise SiteError(f"The site engine ({engine}) failed; the previous site is unchanged.\n"
                             + output.strip())
-        _swap(out, site_dir)
+        outdir.replace(out, site_dir, pb.root, "site folder")
         return BuildResult(site_dir, tree.pages, output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _swap(new: Path, site_dir: Path) -> None:
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-        site_dir.rename(old)
-    try:
-        new.rename(site_dir)
-    except OSError:
-        if old is not None:
-            old.rename(site_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def watched_files(root: Path) -> dict[str, float]:
