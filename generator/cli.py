@@ -261,7 +261,7 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
     import time
 
     from .outdir import OutputRefused, check_target
-    from .site import SiteError, build_site
+    from .site import EngineConfigError, SiteError, build_site
     started = time.perf_counter()
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
@@ -284,7 +284,7 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
     try:
         built = build_site(result.playbook, cfg, target, day, strict=strict, engine=engine,
                            keep_docs=markdown_dir, history=_published_history(root, cfg, result.playbook))
-    except OutputRefused as exc:
+    except (OutputRefused, EngineConfigError) as exc:
         raise UsageFailure(str(exc)) from None
     except SiteError as exc:
         click.echo(str(exc), err=True)
@@ -309,8 +309,12 @@ def serve(path, dev_addr, engine, config_file):
       playbook serve
       playbook serve -a 0.0.0.0:8080
     """
+    from .site import address_problem
     from .site import serve as serve_site
     root, found, _ = locate_playbook(path)
+    problem = address_problem(dev_addr)
+    if problem:
+        raise UsageFailure(problem)
 
     def load():
         cfg = _config(config_file or found)

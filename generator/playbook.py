@@ -7,6 +7,7 @@ are remembered so that references to them do not also show up as dangling.
 from __future__ import annotations
 
 import difflib
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_fil
 
 PERSONA_DIR = "personas"
 DEFINITIONS_DIR = "definitions"
+HAND_WRITTEN_DIR = "playbook"  # hand-written Markdown pages: the team's reviewed text
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -39,6 +41,7 @@ class Playbook:
     def __init__(self, root: Path):
         self.root = root
         self.files: dict[str, LoadedFile] = {}
+        self.pages: dict[str, str] = {}  # hand-written pages, by path inside playbook/
         self.findings: list[Finding] = []
         self.entities: dict[str, dict[str, m.Entity]] = {k: {} for k in m.ENTITY_CLASSES}
         self.all_entities: list[m.Entity] = []  # in file order, duplicates included
@@ -104,23 +107,89 @@ class Playbook:
 # ---------------------------------------------------------------- building
 
 
+def _walk(root: Path, folder: str, suffixes: tuple[str, ...]) -> tuple[list[tuple[Path, str]], list[Finding]]:
+    """Files under ``root/folder`` with one of ``suffixes``, sorted, and a finding for every
+    symbolic link among them (or to a folder): links are never followed, so no file outside
+    the playbook can be read or published through one."""
+    files: list[tuple[Path, str]] = []
+    refused: list[Finding] = []
+    base = root / folder
+
+    def refuse(path: Path):
+        rel = path.relative_to(root).as_posix()
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "somewhere else"
+        refused.append(Finding("PB003", Location(rel, 1, 1),
+            f'This is a symbolic link (to "{target}"), not a file of the playbook; links are never '
+            "followed, so it is not read or published. Put the file itself here instead."))
+
+    if base.is_symlink():
+        refuse(base)
+        return files, refused
+    if not base.is_dir():
+        return files, refused
+    for dirpath, dirnames, filenames in os.walk(base):
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            if (here / name).is_symlink():
+                refuse(here / name)
+        dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink())
+        for name in sorted(filenames):
+            path = here / name
+            if not name.endswith(suffixes):
+                continue
+            if path.is_symlink():
+                refuse(path)
+            elif path.is_file():
+                files.append((path, path.relative_to(root).as_posix()))
+    return sorted(files, key=lambda f: f[1]), refused
+
+
 def discover(root: Path) -> list[tuple[Path, str]]:
-    """Every playbook YAML file under root, as (absolute path, relative posix path), sorted."""
+    """Every playbook YAML file under root, as (absolute path, relative posix path), sorted.
+    Symbolic links are left out (:func:`build` reports them)."""
     out = []
     for folder in (PERSONA_DIR, DEFINITIONS_DIR):
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.suffix in YAML_SUFFIXES and path.is_file():
-                out.append((path, path.relative_to(root).as_posix()))
+        out += _walk(root, folder, YAML_SUFFIXES)[0]
     return out
+
+
+def _read_page(path: Path, rel: str, max_bytes: int) -> tuple[str | None, Finding | None]:
+    """A hand-written Markdown page as text, or the located reason it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, Finding("PB003", Location(rel, 1, 1),
+                f"This page is {size:,} bytes, over the {max_bytes:,}-byte limit; split it into smaller pages.")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, Finding("PB003", Location(rel, 1, 1), f"The page cannot be read: {exc.strerror or exc}.")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return None, Finding("PB003", Location(rel, line, 1),
+            "This looks like a binary file, not Markdown text; remove it or save it as text.")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, Finding("PB003", Location(rel, line, col),
+            f"This page is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); save it as UTF-8.")
 
 
 def build(root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
           paths: list[tuple[Path, str]] | None = None) -> Playbook:
     pb = Playbook(root)
-    for path, rel in (paths if paths is not None else discover(root)):
+    if paths is None:
+        paths = []
+        for folder in (PERSONA_DIR, DEFINITIONS_DIR):
+            found, refused = _walk(root, folder, YAML_SUFFIXES)
+            paths += found
+            pb.findings += refused
+    for path, rel in paths:
         loaded = load_file(path, rel, max_file_bytes)
         pb.files[rel] = loaded
         pb.findings.extend(loaded.findings)
@@ -133,6 +202,14 @@ def build(root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
             _add_persona(pb, loaded)
         else:
             _add_definitions(pb, loaded)
+    pages, refused = _walk(root, HAND_WRITTEN_DIR, (".md",))
+    pb.findings += refused
+    for path, rel in pages:
+        text, problem = _read_page(path, rel, max_file_bytes)
+        if problem is not None:
+            pb.findings.append(problem)
+        else:
+            pb.pages[rel[len(HAND_WRITTEN_DIR) + 1:]] = text
     _index_roles(pb)
     _resolve(pb)
     return pb

@@ -16,6 +16,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -31,7 +32,6 @@ from .units import describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
-HAND_WRITTEN_DIR = "playbook"
 NAV_LIMIT = 30  # kinds with more entities than this list only their index page in the navigation
 
 
@@ -46,6 +46,28 @@ def md_escape(text) -> Markup:
     s = re.sub(r"^(\s*)([-=])", r"\1\\\2", s)  # no accidental list items or setext headings
     s = re.sub(r"^(\s*\d+)\.", r"\1\\.", s)  # no accidental ordered lists
     return Markup(re.sub(r"\s+", " ", s))
+
+
+def tooltip_text(text: str) -> str:
+    """Text for a ``title`` attribute that Material turns into a tooltip.
+
+    The attribute itself is escaped, but Material's tooltips put its (unescaped) value into the
+    page as HTML; angle brackets are therefore replaced by look-alikes so no tag can form.
+    """
+    return " ".join(str(text).split()).replace("<", "‹").replace(">", "›")
+
+
+def edit_link(pattern: str, path: str) -> str | None:
+    """``site.edit_url`` with ``{path}`` filled in, percent-encoded; None unless it is http(s).
+
+    Only http(s) links are made from configuration and data, so no file name can turn the
+    link into ``javascript:`` or break out of the Markdown link.
+    """
+    url = pattern.replace("{path}", quote(path, safe="/")).replace("(", "%28").replace(")", "%29")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https") or any(c in url for c in "<>\"\n\r\t "):
+        return None
+    return url
 
 
 def safe_slug(ident: str) -> str:
@@ -210,7 +232,7 @@ class Renderer:
         pattern = self.config.site.get("edit_url") if self.config.site else None
         if not pattern or not isinstance(pattern, str):
             return None
-        return pattern.replace("{path}", entity._file)
+        return edit_link(pattern, entity._file)
 
     def meta(self, entity) -> Markup:
         """The owner / status / review line shown under every entity's title."""
@@ -304,7 +326,7 @@ class Renderer:
         """
         out = {}
         for term in sorted(self.pb.of("term"), key=lambda t: t.id):
-            definition = " ".join(term.definition.split())
+            definition = tooltip_text(term.definition)
             words = [term.abbreviation] if term.abbreviation else []
             if len(term.term.split()) >= 2:
                 words += [term.term, term.term.lower()]

@@ -8,6 +8,7 @@ folder; only a successful build replaces the previous site, so a failure leaves 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import subprocess
@@ -22,8 +23,8 @@ from markupsafe import escape
 from . import outdir
 from .config import Config
 from .load import LocDict, LocList, load_file
-from .playbook import Playbook
-from .render import HAND_WRITTEN_DIR, NAV_LIMIT, Page, Renderer
+from .playbook import HAND_WRITTEN_DIR, Playbook
+from .render import NAV_LIMIT, Page, Renderer
 
 ENGINES = ("mkdocs", "zensical")
 USER_CONFIG = "mkdocs.yml"
@@ -55,7 +56,7 @@ def generate(pb: Playbook, config: Config, today: dt.date, history=None) -> Tree
     renderer = Renderer(pb, config, today, pb.root / TEMPLATES_DIR, history)
     pages = renderer.pages()
     generated = {p.path for p in pages}
-    hand_written = _hand_written(pb.root)
+    hand_written = pb.pages
     clashes = sorted(set(hand_written) & generated - {"index.md"})
     if clashes:
         raise SiteError(f"{HAND_WRITTEN_DIR}/{clashes[0]} has the same path as a generated page; "
@@ -79,15 +80,6 @@ def generate(pb: Playbook, config: Config, today: dt.date, history=None) -> Tree
 def _trusted(text: str):
     from markupsafe import Markup
     return Markup(text)
-
-
-def _hand_written(root: Path) -> dict[str, str]:
-    folder = root / HAND_WRITTEN_DIR
-    out = {}
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*.md")):
-            out[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
-    return out
 
 
 def _title(text: str, fallback: str) -> str:
@@ -169,7 +161,8 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     user = _user_config(pb.root)
     cfg = {k: v for k, v in user.items() if k not in ("docs_dir", "site_dir", "nav", "repo_url",
                                                        "repo_name", "edit_uri")}
-    theme = dict(user.get("theme") or {})
+    theme = user.get("theme") or {}
+    theme = {"name": theme} if isinstance(theme, str) else dict(theme)
     theme.update(_FORCED_THEME)
     theme.setdefault("features", list(_DEFAULT_FEATURES))
     cfg["theme"] = theme
@@ -195,6 +188,25 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     return cfg
 
 
+class EngineConfigError(SiteError):
+    """The team's mkdocs.yml cannot be used as written (a configuration error, exit 2)."""
+
+
+# What each setting of mkdocs.yml that the build merges with its own must be, as the engine's
+# documentation describes it: (accepted types, what to write instead).
+_SHAPES = {
+    "site_name": ((str,), "a line of text"),
+    "theme": ((str, LocDict), "a theme name or a mapping such as {name: material}"),
+    "nav": ((LocList,), "a list of pages"),
+    "extra": ((LocDict,), "a mapping of settings"),
+    "extra_css": ((LocList,), "a list of stylesheet paths"),
+    "extra_javascript": ((LocList,), "a list of script paths"),
+    "markdown_extensions": ((LocList,), "a list of extension names, each optionally with its settings"),
+    "plugins": ((LocList, LocDict), "a list of plugin names, each optionally with its settings"),
+    "validation": ((LocDict,), "a mapping of settings"),
+}
+
+
 def _user_config(root: Path) -> dict:
     path = root / USER_CONFIG
     if not path.is_file():
@@ -202,8 +214,41 @@ def _user_config(root: Path) -> dict:
     loaded = load_file(path, USER_CONFIG)
     if loaded.findings:
         f = loaded.findings[0]
-        raise SiteError(f"{USER_CONFIG}:{f.location.line}:{f.location.col}: {f.message}")
-    return _plain(loaded.data) or {}
+        raise EngineConfigError(f"{USER_CONFIG}:{f.location.line}:{f.location.col}: {f.message}")
+    data = loaded.data
+    if data is None:
+        return {}
+    if not isinstance(data, LocDict):
+        raise EngineConfigError(f"{USER_CONFIG}:1:1: the file should be a mapping of settings "
+                                "(site_name:, theme:, ...), not a list or a single value.")
+    _check_shapes(data)
+    return _plain(data) or {}
+
+
+def _check_shapes(data: LocDict) -> None:
+    def fail(key, where, what):
+        line, col = where or (data.line, data.col)
+        raise EngineConfigError(f"{USER_CONFIG}:{line}:{col}: {key} should be {what}.")
+
+    for key, (types, what) in _SHAPES.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types):
+            fail(key, data.value_locs.get(key), what)
+        if key in ("markdown_extensions", "plugins") and isinstance(value, LocList):
+            for i, item in enumerate(value):
+                if not (isinstance(item, str) or (isinstance(item, LocDict) and len(item) == 1)):
+                    fail(f"{key} item {i + 1}", value.item_locs[i], "a name, or a mapping of one name to its settings")
+        if key in ("extra_css", "extra_javascript"):
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    fail(f"{key} item {i + 1}", value.item_locs[i], "a path")
+        if key == "theme" and isinstance(value, LocDict):
+            features = value.get("features")
+            if features is not None and not (isinstance(features, LocList)
+                                             and all(isinstance(f, str) for f in features)):
+                fail("theme.features", value.value_locs.get("features"), "a list of feature names")
 
 
 def _plain(value):
@@ -306,6 +351,30 @@ def watched_files(root: Path) -> dict[str, float]:
         if path.is_file():
             out[str(path)] = path.stat().st_mtime_ns
     return out
+
+
+def address_problem(address: str) -> str | None:
+    """Why the preview cannot listen on ``address`` (HOST:PORT), or None when it can."""
+    import socket
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f'"{address}" is not an address to serve on; write HOST:PORT, for example 127.0.0.1:8000.'
+    host = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return f'"{host}" is not a host name or address of this machine.'
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"Port {port} on {host} is already in use (perhaps by another preview); "
+                        "stop it or choose another port with -a, for example -a 127.0.0.1:8001.")
+            return f"Cannot listen on {address}: {exc.strerror or exc}."
+    return None
 
 
 def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 0.3,

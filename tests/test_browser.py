@@ -207,6 +207,8 @@ EVIL_NAME = "<script>window.__pwned = 1</script> Evil"
 EVIL_IMG = '<img src=x onerror="window.__pwned=2">'
 # Would break out of <title> if the engine's page title were not made safe.
 TITLE_BREAKER = "</title><script>window.__pwned = 3</script> Evil two"
+# Material's tooltips (content.tooltips) show an abbreviation's title on hover.
+EVIL_TOOLTIP = '<img src=x onerror="window.__pwned=4">'
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +232,15 @@ def evil_url(tmp_path_factory):
             id: evil-two
             name: "{TITLE_BREAKER}"
             owner: sales
+            summary: Every page that says EVL shows the glossary's tooltip.
+            """,
+        "definitions/glossary.yaml": f"""
+            glossary:
+              - id: evl
+                term: Evil term
+                abbreviation: EVL
+                owner: sales
+                definition: '{EVIL_TOOLTIP} and <b>bold</b>'
             """,
     }
     for rel, text in files.items():
@@ -376,6 +387,19 @@ def test_a_name_cannot_close_the_title(page, evil_url):
     assert "</title>" in (page.locator("article h1").first.text_content() or "")
     scripts = page.eval_on_selector_all("script", "els => els.map(e => e.textContent)")
     assert not [s for s in scripts if "__pwned" in s]
+
+
+def test_a_glossary_tooltip_shows_text_only(page, evil_url):
+    page.goto(evil_url + "/personas/evil-two/", wait_until="networkidle")
+    abbr = page.locator("article abbr", has_text="EVL").first
+    abbr.hover()
+    tooltip = page.locator(".md-tooltip2, .md-tooltip").filter(has_text="bold").first
+    tooltip.wait_for(state="visible")
+    page.wait_for_timeout(300)  # give an injected onerror handler time to fire
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[onerror]").count() == 0
+    assert page.locator(".md-tooltip2 b, .md-tooltip b").count() == 0
+    assert "onerror" in (tooltip.text_content() or "")  # the definition is shown, as text
 
 
 # ----------------------------------------------------------------------------- 5. screenshots

@@ -38,9 +38,12 @@ builtin("PB002", "not-plain-data", E, "The file uses YAML tags, anchors or alias
         name: Sales
     """)
 
-builtin("PB003", "unreadable-file", E, "The file is binary, not UTF-8, or too large.", """
-    Playbook files are UTF-8 YAML text below a size limit (2 MB unless the configuration says
-    otherwise). Binary files, other encodings and huge files are refused before parsing.""",
+builtin("PB003", "unreadable-file", E, "The file is binary, not UTF-8, too large, unreadable or a symbolic link.", """
+    Playbook files (YAML under personas/ and definitions/, Markdown pages under playbook/) are
+    UTF-8 text below a size limit (2 MB unless the configuration says otherwise). Binary files,
+    other encodings, huge files and files that cannot be read are refused before parsing.
+    Symbolic links are never followed: a link could pull a file from outside the playbook into
+    the site and its search index.""",
     fail="""
     # file: definitions/teams.yaml (latin-1)
     teams:
