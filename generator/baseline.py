@@ -19,9 +19,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from .config import UnreadableFile, read_limited
 from .output import fingerprint
 
 BASELINE_VERSION = 1
+# A baseline lists every finding of a playbook: generous, but read no further than this.
+BASELINE_MAX_BYTES = 64 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -51,19 +54,22 @@ def write_baseline(path: Path, findings) -> dict:
 def load_baseline(path: Path) -> Counter:
     """Fingerprint → how many findings with it the baseline accepts."""
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        raise BaselineError(f"{path}: no such baseline file; create one with --generate-baseline.")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: no such baseline file; create one with --generate-baseline.") from None
-    except IsADirectoryError:
-        raise BaselineError(f"{path}: is a folder, not a baseline file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot be read ({exc}).") from None
+        text = read_limited(path, BASELINE_MAX_BYTES, "baseline").decode("utf-8")
+    except UnreadableFile as exc:
+        raise BaselineError(exc.message) from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"{path}: not a baseline: it is not UTF-8 text.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: not a baseline: the JSON cannot be read "
                             f"({exc.msg}).") from None
+    except (ValueError, RecursionError):  # numbers too long to read, nesting too deep
+        raise BaselineError(f"{path}: not a baseline: the JSON has numbers too long or lists nested "
+                            "too deeply to read.") from None
     if not isinstance(data, dict) or "findings" not in data:
         raise BaselineError(f"{path}: not a baseline: expected an object with \"version\" and "
                             "\"findings\"; create one with --generate-baseline.")

@@ -596,9 +596,13 @@ def schema(folder):
     Editors that speak the YAML language server validate and autocomplete a file whose first
     line is "# yaml-language-server: $schema=../schemas/<kind>.schema.json".
     """
-    from .schema import write_schemas
+    from .schema import SchemaWriteError, write_schemas
     folder = folder or Path("schemas")
-    for path in write_schemas(folder):
+    try:
+        paths = write_schemas(folder)
+    except SchemaWriteError as exc:
+        raise UsageFailure(str(exc)) from None
+    for path in paths:
         click.echo(str(path))
 
 

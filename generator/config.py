@@ -8,11 +8,15 @@ never silently ignored.
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Location, Severity
-from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, load_file
+from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, load_bytes
+from .model import MAX_REVIEW_EVERY_DAYS
 from .rules import RULES, by_name_or_code
 
 CONFIG_NAME = "playbook.yaml"
@@ -27,6 +31,55 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class UnreadableFile(Exception):
+    """A file named on the command line that is not a regular, readable file within the limit."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def read_limited(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, refusing devices, pipes, folders and files over
+    ``limit`` bytes (checked on the open file, and read no further than the limit)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such {what} file.") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path} is a folder, not a {what} file.") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: the {what} file cannot be read ({exc.strerror or exc}).") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UnreadableFile(f"{path} is a folder, not a {what} file.")
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"{path} is not a regular file (it is a device, a pipe or a socket); "
+                                 f"name the {what} file itself.")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: the {what} file cannot be read ({exc.strerror or exc}).") from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise UnreadableFile(f"{path} is over the {limit:,}-byte limit for a {what} file.")
+    return raw
+
+
+_WHOLE = re.compile(r"[0-9]{1,15}")
+_LIMITS = {"review_every_days": (MAX_REVIEW_EVERY_DAYS, "days", "100 years"),
+           "max_file_bytes": (2**30, "bytes", "1 GiB")}
 
 
 @dataclass
@@ -67,7 +120,11 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
-    loaded = load_file(path, path.name)
+    try:
+        raw = read_limited(path, DEFAULT_MAX_FILE_BYTES, "configuration")
+    except UnreadableFile as exc:
+        raise ConfigError(exc.message) from None
+    loaded = load_bytes(raw, path.name)
     if loaded.findings:
         f = loaded.findings[0]
         raise ConfigError(f.message, Location(str(path), f.location.line, f.location.col))
@@ -96,9 +153,10 @@ def load_config(path: Path | None) -> Config:
             setattr(cfg, key, data[key])
     for key in ("review_every_days", "max_file_bytes"):
         if data.get(key) is not None:
-            value = data[key]
-            if not isinstance(value, str) or not value.isdigit() or int(value) <= 0:
-                raise ConfigError(f'"{key}" should be a positive whole number.', where(data, key))
+            value, (limit, unit, words) = data[key], _LIMITS[key]
+            if not isinstance(value, str) or not _WHOLE.fullmatch(value) or not 0 < int(value) <= limit:
+                raise ConfigError(f'"{key}" should be a whole number of {unit} from 1 to {limit} ({words}).',
+                                  where(data, key))
             setattr(cfg, key, int(value))
     rules = data.get("rules")
     if rules is not None:

@@ -223,10 +223,7 @@ class Renderer:
         return [out[k] for k in sorted(out)]
 
     def review_due(self, entity) -> dt.date | None:
-        days = entity.review_every_days or self.config.review_every_days
-        if entity.last_reviewed is None or not days:
-            return None
-        return entity.last_reviewed + dt.timedelta(days=days)
+        return m.review_due(entity.last_reviewed, entity.review_every_days or self.config.review_every_days)
 
     def edit_url(self, entity) -> str | None:
         pattern = self.config.site.get("edit_url") if self.config.site else None

@@ -7,7 +7,11 @@ Files point at their schema with a first-line modeline::
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -60,21 +64,72 @@ CONFIG_SCHEMA = {
             "type": "object", "additionalProperties": False, "required": ["paths"],
             "properties": {"paths": {"type": "array", "items": {"type": "string"}},
                            "rules": {"type": "array", "items": {"type": "string"}}}}},
-        "review_every_days": {"type": "integer", "minimum": 1},
-        "max_file_bytes": {"type": "integer", "minimum": 1},
+        "review_every_days": {"type": "integer", "minimum": 1, "maximum": m.MAX_REVIEW_EVERY_DAYS},
+        "max_file_bytes": {"type": "integer", "minimum": 1, "maximum": 2**30},
         "site": {"type": "object"},
     },
 }
 
 
+class SchemaWriteError(Exception):
+    """The schemas cannot be written where asked; the message says why, naming the path."""
+
+
+def _refuse_odd(path: Path, what: str) -> None:
+    """Refuse a symbolic link, or anything but a regular file (``what`` "file") or folder."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise SchemaWriteError(f"{path} cannot be written: a part of that path is a file, not a folder.") from None
+    except OSError as exc:
+        raise SchemaWriteError(f"{path} cannot be checked: {exc.strerror or exc}.") from None
+    if stat.S_ISLNK(mode):
+        raise SchemaWriteError(f"{path} is a symbolic link; playbook does not write through links. "
+                               "Remove the link or name another folder.")
+    if what == "folder" and not stat.S_ISDIR(mode):
+        raise SchemaWriteError(f"{path} is not a folder; name a folder to write the schemas into.")
+    if what == "file" and not stat.S_ISREG(mode):
+        raise SchemaWriteError(f"{path} is not a regular file; remove it or name another folder.")
+
+
 def write_schemas(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write (or leave, when unchanged) one schema file per kind in ``folder``.
+
+    Never writes through a symbolic link; each changed file is replaced whole, so a failed
+    write leaves the previous file. Raises SchemaWriteError with a message naming the path.
+    """
+    _refuse_odd(folder, "folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SchemaWriteError(f"The folder {folder} cannot be created: {exc.strerror or exc}.") from None
     written = []
     for kind, schema in sorted(schemas().items()):
         path = folder / f"{kind}.schema.json"
         text = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        _refuse_odd(path, "file")
+        try:
+            if not path.exists() or path.read_bytes() != text.encode("utf-8"):
+                _replace(path, text.encode("utf-8"))
+        except OSError as exc:
+            raise SchemaWriteError(f"{path} cannot be written: {exc.strerror or exc}.") from None
         written.append(path)
     return written
+
+
+def _replace(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".playbook-schema-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 

@@ -146,7 +146,7 @@ def test_config_errors_exit_two_with_location(tmp_path):
         "naem: x\n": 'Did you mean "name"',
         "ignore: yes\n": "ignore",
         "rules: [\n": "YAML",
-        "review_every_days: soon\n": "positive whole number",
+        "review_every_days: soon\n": "should be a whole number of days from 1 to 36500",
     }
     for text, expected in cases.items():
         (tmp_path / "playbook.yaml").write_text(text)

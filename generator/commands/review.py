@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import click
 
-from ..model import KIND_LABELS
+from ..model import KIND_LABELS, MAX_REVIEW_EVERY_DAYS, review_due
 
 NO_OWNER = "No owner"
 
@@ -117,7 +117,9 @@ def _deferrals(pb) -> dict[tuple[str, int], str]:
 def agenda(pb, today: dt.date, default_days: int | None, within: int | None,
            scope: str | None = None) -> list[Group]:
     """The entities overdue (and, with ``within``, due within that many days), by owner team."""
-    horizon = today + dt.timedelta(days=within) if within is not None else None
+    horizon = None
+    if within is not None:  # a horizon past the end of the calendar takes in every due date
+        horizon = (review_due(today, within) or dt.date.max) if within else today
     deferred = _deferrals(pb)
     seen: set[tuple[str, str]] = set()
     items: list[Item] = []
@@ -127,9 +129,9 @@ def agenda(pb, today: dt.date, default_days: int | None, within: int | None,
             continue
         seen.add(key)
         every = entity.review_every_days or default_days
-        if entity.last_reviewed is None or not every:
+        due = review_due(entity.last_reviewed, every)
+        if due is None:
             continue
-        due = entity.last_reviewed + dt.timedelta(days=every)
         if not (due < today or (horizon is not None and due <= horizon)):
             continue
         loc = pb.loc(entity, "last_reviewed")
@@ -233,8 +235,8 @@ def to_json(groups: list[Group], cfg, today: dt.date, within: int | None) -> str
               show_default=True, help="text for a terminal, markdown for a meeting doc, json for tools.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Make the agenda as of this day (YYYY-MM-DD) instead of today.")
-@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
-              help="Also list what falls due in the next DAYS days.")
+@click.option("--within", type=click.IntRange(min=0, max=MAX_REVIEW_EVERY_DAYS), default=None, metavar="DAYS",
+              help=f"Also list what falls due in the next DAYS days (at most {MAX_REVIEW_EVERY_DAYS}).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
 def review(path, fmt, today, within, config_file):
     """List what is past its review date, by owner team: the agenda for the review huddle.

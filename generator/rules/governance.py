@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from ..findings import Severity
-from ..model import KIND_LABELS
+from ..model import KIND_LABELS, review_due
 from . import rule
 from ._util import SCORE_FIELDS, fmt, lower_bound
 
@@ -136,10 +136,7 @@ def glossary_contradicts_definition(pb):
 
 
 def _due(entity, default_days: int | None) -> dt.date | None:
-    days = entity.review_every_days or default_days
-    if entity.last_reviewed is None or not days:
-        return None
-    return entity.last_reviewed + dt.timedelta(days=days)
+    return review_due(entity.last_reviewed, entity.review_every_days or default_days)
 
 
 @rule("PB704", "review-overdue", W, "An entity is past its review date.",
