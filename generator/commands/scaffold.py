@@ -15,7 +15,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -70,6 +72,36 @@ def _lines(text: str) -> list[str]:
 
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+_MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#!|])")
+
+
+def md_text(text: str) -> str:
+    """``text`` as Markdown that shows exactly that text: no HTML, links, attributes or emphasis."""
+    text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_ACTIVE.sub(r"\\\1", text)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data``; never replaces a file and never follows a symbolic link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 # ---------------------------------------------------------------- init
@@ -128,7 +160,7 @@ def init_playbook(target: Path, name: str, today: dt.date, package: str) -> list
             text = re.sub(r"^name: .*$", lambda m: "name: " + json.dumps(name, ensure_ascii=False), text,
                           count=1, flags=re.MULTILINE)
         if rel == "playbook/index.md":
-            text = re.sub(r"^# .*$", lambda m: "# " + name, text, count=1, flags=re.MULTILINE)
+            text = re.sub(r"^# .*$", lambda m: "# " + md_text(name), text, count=1, flags=re.MULTILINE)
         if rel == ".github/workflows/playbook.yml":
             text = re.sub(r'^(  PLAYBOOK_PACKAGE: ).*$', lambda m: m.group(1) + json.dumps(package), text,
                           count=1, flags=re.MULTILINE)
@@ -138,7 +170,7 @@ def init_playbook(target: Path, name: str, today: dt.date, package: str) -> list
     for rel, text in sorted(files.items()):
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+        _write_new(path, text.encode("utf-8"))
     written = sorted(files)
     for path in write_schemas(target / "schemas"):
         written.append(path.relative_to(target).as_posix())
@@ -168,17 +200,19 @@ def init(directory, name, package, today):
     name = name.strip()
     if not name or _has_control(name):
         raise _usage("--name should be one line of text.")
-    if directory.exists():
-        if not directory.is_dir():
-            raise _usage(f"{directory} exists and is not a folder.")
-        if any(directory.iterdir()):
-            raise _usage(f"{directory} is not empty; give the name of a new or empty folder.")
     package = _detected_package() if package is None else package.strip()
     if _has_control(package):
         raise _usage("--package should be one line of text.")
     day = today.date() if today else dt.date.today()
-    directory.mkdir(parents=True, exist_ok=True)
-    written = init_playbook(directory, name, day, package)
+    made = _init_folder(directory)
+    from ..schema import SchemaWriteError
+    try:
+        written = init_playbook(directory, name, day, package)
+    except (OSError, SchemaWriteError) as exc:
+        _undo_init(directory, made)
+        why = _reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise _usage(f"The new playbook cannot be written into {directory}: {why} Nothing was left "
+                     "behind.") from None
     click.echo(f"Created a new playbook in {directory} ({len(written)} files).")
     click.echo("")
     click.echo("Next:")
@@ -191,6 +225,37 @@ def init(directory, name, package, today):
         click.echo("")
         click.echo("Set PLAYBOOK_PACKAGE in .github/workflows/playbook.yml to where CI installs the "
                    "playbook tool from (or run init with --package).")
+
+
+def _init_folder(directory: Path) -> bool:
+    """Check ``directory`` is a new or empty folder and make it; True when init made it."""
+    if directory.is_symlink():
+        raise _usage(f"{directory} is a symbolic link; give the name of a new or empty folder "
+                     "(playbook does not write through links).")
+    try:
+        if directory.exists():
+            if not directory.is_dir():
+                raise _usage(f"{directory} exists and is not a folder; give the name of a new or empty folder.")
+            if any(directory.iterdir()):
+                raise _usage(f"{directory} is not empty; give the name of a new or empty folder.")
+            return False
+        directory.mkdir(parents=True)
+    except OSError as exc:
+        raise _usage(f"The folder {directory} cannot be created: {_reason(exc)}.") from None
+    return True
+
+
+def _undo_init(directory: Path, made: bool) -> None:
+    """Remove what a failed init wrote: the folder it made, or the files it put in an empty one."""
+    import shutil
+    if made:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    for child in list(directory.iterdir()) if directory.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- new
@@ -268,10 +333,35 @@ def _item_text(item: list[str], indent: str, newline: str) -> str:
     return "".join(f"{indent}{'- ' if i == 0 else '  '}{line}{newline}" for i, line in enumerate(item))
 
 
+def check_target(root: Path, rel: str) -> None:
+    """Refuse to write ``rel`` when it, or a folder on the way to it, is a symbolic link, or when
+    it is there but is not a regular file: ``new`` writes only files inside the playbook."""
+    parts = Path(rel).parts
+    path = root
+    for index, part in enumerate(parts):
+        path = path / part
+        shown = "/".join(parts[:index + 1])
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise _usage(f"{shown} cannot be read: {_reason(exc)}; nothing was changed.") from None
+        if stat.S_ISLNK(mode):
+            raise _usage(f"{shown} is a symbolic link, and playbook does not write through links; replace "
+                         "it with the file itself or add the entry by hand. Nothing was changed.")
+        last = index == len(parts) - 1
+        if last and not stat.S_ISREG(mode):
+            raise _usage(f"{shown} is not a regular file; nothing was changed.")
+        if not last and not stat.S_ISDIR(mode):
+            raise _usage(f"{shown} is not a folder; nothing was changed.")
+
+
 def plan_item(root: Path, pb, rel: str, section: str, item: list[str], order: int = 0) -> Edit:
     """Where and how to add ``item`` (lines of one list item, without indentation) to ``section``."""
     path = root / rel
-    if not path.exists():
+    check_target(root, rel)
+    if not os.path.lexists(path):
         kind = file_kind_of(section)
         body = _item_text(item, "  ", "\n")
         text = f"{MODELINE.format(f'../schemas/{kind}.schema.json')}\n\n{section}:\n{body}"
@@ -327,15 +417,31 @@ def plan_item(root: Path, pb, rel: str, section: str, item: list[str], order: in
     return Edit(rel, offset, prefix + (newline if spaced else "") + body, order)
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    _write_all(fd, data)
+    os.ftruncate(fd, len(data))
+
+
 def apply(root: Path, edits: list[Edit]) -> dict[str, bytes | None]:
-    """Write the edits; returns each touched file's previous bytes (None: it did not exist)."""
+    """Write the edits; returns each touched file's previous bytes (None: it did not exist).
+
+    Every file is opened for writing before any is changed, never through a symbolic link, so
+    a file that cannot be written stops the command with nothing changed; a write that fails
+    half-way puts back what was there.
+    """
     before: dict[str, bytes | None] = {}
+    after: dict[str, bytes] = {}
     by_file: dict[str, list[Edit]] = {}
     for e in edits:
         by_file.setdefault(e.rel, []).append(e)
     for rel, group in by_file.items():
+        check_target(root, rel)
         path = root / rel
-        if path.exists():
+        if os.path.lexists(path):
             before[rel] = path.read_bytes()
             bom, text = _file_text(root, rel)
         else:
@@ -348,9 +454,53 @@ def apply(root: Path, edits: list[Edit]) -> dict[str, bytes | None]:
             text = text[:e.offset] + e.text + text[e.offset:]
         for e in new_files:
             text = e.text + text
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(bom + text.encode("utf-8"))
+        after[rel] = bom + text.encode("utf-8")
+    fds: dict[str, int] = {}
+    made: list[Path] = []
+    rel = ""
+    try:
+        for rel in after:
+            path = root / rel
+            if before[rel] is None:
+                missing = [p for p in (path.parent, *path.parent.parents) if not os.path.lexists(p)]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made += missing
+                fds[rel] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+                made.insert(0, path)
+            else:
+                fds[rel] = os.open(path, os.O_WRONLY | _NOFOLLOW)
+        for rel, data in after.items():
+            _overwrite(fds[rel], data)
+    except OSError as exc:
+        for old_rel, fd in fds.items():
+            if before[old_rel] is not None:
+                try:
+                    _overwrite(fd, before[old_rel])
+                except OSError:
+                    pass
+        _close(fds)
+        _remove(made)
+        raise _usage(f"{rel} cannot be written: {_reason(exc)}. Nothing was changed.") from None
+    _close(fds)
     return before
+
+
+def _close(fds: dict[str, int]) -> None:
+    for fd in fds.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    fds.clear()
+
+
+def _remove(paths: list[Path]) -> None:
+    """Remove the files and (empty) folders a failed command made, newest first."""
+    for path in paths:
+        try:
+            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+        except OSError:
+            pass
 
 
 def restore(root: Path, before: dict[str, bytes | None]) -> None:
@@ -358,8 +508,12 @@ def restore(root: Path, before: dict[str, bytes | None]) -> None:
         path = root / rel
         if raw is None:
             path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(raw)
+            continue
+        fd = os.open(path, os.O_WRONLY | _NOFOLLOW)
+        try:
+            _overwrite(fd, raw)
+        finally:
+            os.close(fd)
 
 
 def _role_of(pb, team_id: str | None) -> str | None:
@@ -507,8 +661,10 @@ def new(kind, name, path, owner, today, config_file):
     plan: list[Edit] = []
     if model_kind == "persona":
         rel = f"{PERSONA_DIR}/{ident}.yaml"
-        if (root / rel).exists() or (root / PERSONA_DIR / f"{ident}.yml").exists():
-            raise _usage(f"{rel} already exists; choose another name.")
+        check_target(root, rel)
+        for existing in (rel, f"{PERSONA_DIR}/{ident}.yml"):
+            if os.path.lexists(root / existing):
+                raise _usage(f"{existing} already exists; choose another name.")
         text = MODELINE.format("../schemas/persona.schema.json") + "\n" + "".join(line + "\n" for line in lines)
         plan.append(Edit(rel, None, text))
     else:
