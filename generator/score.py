@@ -1089,6 +1089,8 @@ def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer) -> Itera
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise LeadError("the line is not a JSON object")
+            if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+                _check_characters(record)
             attributes = record.get("attributes") or {}
             if not isinstance(attributes, dict):
                 raise LeadError('"attributes" should be an object')
@@ -1105,8 +1107,26 @@ def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer) -> Itera
             yield _normalise(number, raw, pairs, mapping, scorer)
         except json.JSONDecodeError as exc:
             yield _located(number, LeadError(f"the line is not valid JSON ({exc.msg})"))
+        except RecursionError:
+            yield _located(number, LeadError("the line nests arrays or objects too deeply to be read"))
+        except ValueError as exc:  # an integer too long to convert, say
+            yield _located(number, LeadError(f"the line cannot be read ({str(exc).split(';')[0]})"))
         except LeadError as exc:
             yield _located(number, exc)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_characters(record: dict) -> None:
+    """Refuse a record holding a lone surrogate (from an escape such as \\ud800 without its
+    pair): that is no character, and no output could write it."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(exc.object[exc.start])
+        raise LeadError(f"the line holds \\u{code:04x}, half of a surrogate pair without its other half, "
+                        "which is not a character") from None
 
 
 def _is_json(path: Path) -> bool:

@@ -988,3 +988,50 @@ def test_output_is_the_same_whatever_stdout_encodes(tmp_path, small, fmt):
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert outputs[0].count(b"G3") == 1
+
+
+# ---------------------------------------------------------------- hostile JSON Lines
+
+
+HOSTILE_JSONL = [
+    json.dumps({"id": "G1", "industry": "ecommerce", "events": [{"type": "call_booked", "date": "2026-11-20"}]}),
+    '{"id": "B2", "monthly_ad_budget": ' + "9" * 5000 + "}",               # 2 too many digits
+    '{"id": "B3", "industry": "\\ud800"}',                                  # 3 a lone surrogate
+    "[" * 100_000,                                                          # 4 nested too deeply
+    '{"id": "\\udc00x", "industry": "dtc"}',                                # 5 a lone low surrogate
+    '{"id": "G6", "industry": "dtc", "note": "\\ud83d\\ude00 and \\\\ud800"}',  # 6 a pair and a backslash: fine
+]
+
+
+def test_hostile_json_lines_are_bad_rows_never_a_traceback(tmp_path, small):
+    leads = write(tmp_path, "crm.jsonl", "\n".join(HOSTILE_JSONL) + "\n")
+    for fmt in ("json", "csv", "table"):
+        result = run_score(small, leads, "--format", fmt)
+        not_crashed(result)
+        assert result.exit_code == 1, result.output
+        errors = [line for line in result.stderr.splitlines() if line.startswith("crm.jsonl:row ")]
+        assert errors == [
+            "crm.jsonl:row 2: the line cannot be read (Exceeds the limit (4300 digits) for integer string "
+            "conversion: value has 5000 digits)",
+            "crm.jsonl:row 3: the line holds \\ud800, half of a surrogate pair without its other half, "
+            "which is not a character",
+            "crm.jsonl:row 4: the line nests arrays or objects too deeply to be read",
+            "crm.jsonl:row 5: the line holds \\udc00, half of a surrogate pair without its other half, "
+            "which is not a character"]
+    data = json.loads(run_score(small, leads, "--format", "json").stdout)
+    assert [(lead["id"], lead["row"], lead["total_score"]) for lead in data["leads"]] == [("G1", 1, 45), ("G6", 6, 20)]
+    assert data["summary"]["bad_rows"] == 4
+
+
+def test_hostile_json_lines_in_worker_processes(tmp_path, small, monkeypatch):
+    scorer = Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)
+    lines = [json.dumps({"id": f"G{i}", "industry": "dtc"}) for i in range(300)]
+    for at, hostile in zip((3, 150, 299), HOSTILE_JSONL[1:4]):
+        lines[at] = hostile
+    path = write(tmp_path, "crm.jsonl", "\n".join(lines) + "\n")
+    monkeypatch.setattr("generator.score.RUN_BYTES", 2048)
+    one = streamed_output(path, scorer, jobs=1, fmt="json")
+    assert [row for row, _ in one[1]] == [4, 151, 300]
+    assert len(json.loads("[" + one[0] + "]")) == 297
+    assert streamed_output(path, scorer, jobs=2, fmt="json") == one
+    assert streamed_output(path, scorer, jobs=2) == general_output(path, scorer)
