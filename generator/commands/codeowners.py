@@ -155,18 +155,55 @@ def codeowners(path, output, team_handles, force, config_file):
         click.echo(text, nl=False)
         return
     target = Path(output) if output else base / ".github" / "CODEOWNERS"
-    if target.is_dir():
-        raise UsageFailure(f"{target} is a folder; name a file with --output.")
-    if target.exists() and not force:
-        try:
-            current = target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            current = ""
-        if not current.startswith(HEADER_MARK):
-            raise UsageFailure(f"{target} exists and was not written by playbook codeowners; "
-                               "use --force to replace it or --output to write elsewhere.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
+    _write(target, text, force)
     rules = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
     click.echo(f"Wrote {rules} owner rule{'s' if rules != 1 else ''} to {target}.")
+
+
+def _write(target: Path, text: str, force: bool) -> None:
+    """Write CODEOWNERS to ``target``: never through a symbolic link, only over a regular file
+    this command wrote (or any regular file with ``force``), and a clear message otherwise."""
+    import os
+    import stat
+
+    from ..cli import UsageFailure
+    from ..config import UnreadableFile, read_limited
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageFailure(f"{target} cannot be written: {exc.strerror or exc}.") from None
+    if mode is not None and stat.S_ISLNK(mode):
+        raise UsageFailure(f"{target} is a symbolic link, and playbook does not write through links; "
+                           "remove it or use --output to write elsewhere.")
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageFailure(f"{target} is a folder; name a file with --output.")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UsageFailure(f"{target} is not a regular file; name a file with --output.")
+    data = text.encode("utf-8")
+    if mode is not None:
+        try:
+            current = read_limited(target, max(len(data), 1 << 20), "CODEOWNERS")
+        except UnreadableFile:
+            current = b""
+        if current == data:
+            return
+        if not force and not current.decode("utf-8", "replace").startswith(HEADER_MARK):
+            raise UsageFailure(f"{target} exists and was not written by playbook codeowners; "
+                               "use --force to replace it or --output to write elsewhere.")
+    if target.parent.is_symlink():
+        raise UsageFailure(f"{target.parent} is a symbolic link, and playbook does not write through "
+                           "links; use --output to write elsewhere.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise UsageFailure(f"{target} cannot be written: {exc.strerror or exc}.") from None
