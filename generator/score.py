@@ -843,6 +843,7 @@ class _Columns:
     """What a CSV header says: the normalised name of each column and where the events are."""
 
     def __init__(self, header: list[str], mapping: dict[str, str], scorer: Scorer):
+        self.header = header
         names = [mapping.get(key, key) for key in (h.strip().lower() for h in header)]
         # the events column, found by its name after --map like any other column
         self.events_at = next((i for i, name in enumerate(names) if name == EVENTS_COLUMN), None)
@@ -858,33 +859,114 @@ class _Columns:
 
 def _read_csv(fh, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
     lines = iter(fh)
-    reader = csv.reader(lines)  # reads just the header's lines, so the rest follow in ``lines``
+    ended: list = []
+    reader = csv.reader(_watched(lines, ended))  # reads just the header's lines, so the rest follow in ``lines``
+    header: list[str] = []
+    start = 1
+    while not header:  # blank lines before the header are skipped
+        start = reader.line_num + 1
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield _located(start, LeadError(f"the header cannot be read ({exc})"))
+            return
+    problem = _UNCLOSED_HEADER if ended else _header_problem(header, mapping)
+    if problem is not None:
+        yield _located(start, LeadError(problem))
+        return
+    records = _undecodable_rows(_csv_records(lines, reader.line_num), header)
+    yield from _csv_rows(records, _Columns(header, mapping, scorer), scorer)
+
+
+_UNCLOSED_HEADER = "the header cannot be read (a quote opened in it is never closed: it runs to the end of the file)"
+
+
+def _header_problem(header: list[str], mapping: dict[str, str]) -> str | None:
+    """What makes a CSV header unusable, or None: a name holding bytes that are not UTF-8."""
+    for i, name in enumerate(header, start=1):
+        if _UNDECODABLE.search(name):
+            return f"column {i} of the header, {_shown(name)}, holds bytes that are not UTF-8 text ({_ENCODING_HINT})"
+    return None
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as errors="surrogateescape" reads them
+_ENCODING_HINT = "the file should be saved as UTF-8"
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value quoted for a message: bytes that are not UTF-8 as \\xNN, line breaks as \\n, cut short."""
     try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        yield _located(reader.line_num, LeadError(f"the header cannot be read ({exc})"))
-        return
-    if header:
-        yield from _csv_rows(lines, _Columns(header, mapping, scorer), scorer, reader.line_num)
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate, from a JSON escape
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return '"' + text.replace("\r", "\\r").replace("\n", "\\n") + '"'
+
+
+def _undecodable_rows(records, header: list[str]):
+    """The records, with each one holding bytes that are not UTF-8 text turned into a problem
+    naming the column: such a value is never scored as some other text."""
+    for number, row, problem in records:
+        if row is not None and _UNDECODABLE.search("".join(row)):
+            i, cell = next((i, cell) for i, cell in enumerate(row) if _UNDECODABLE.search(cell))
+            where = _UNDECODABLE.search(cell).start()
+            name = f"the column {_shown(header[i])}" if i < len(header) else f"value {i + 1}"
+            yield number, None, (f"{name} holds bytes that are not UTF-8 text: "
+                                 f"{_shown(cell[max(0, where - 20):])} ({_ENCODING_HINT})")
+        else:
+            yield number, row, problem
+
+
+def _watched(lines, ended: list):
+    """``lines``, noting in ``ended`` when they run out. The csv module asks for a line past
+    the last only to go on with a quoted value, so a record read after that ended in one."""
+    yield from lines
+    ended.append(True)
 
 
 def _csv_records(lines, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """(line number, fields, None) for each CSV record in ``lines``, or (line, None, message)
-    for one the csv module cannot read (a value longer than its field limit, say), numbered
-    from ``offset`` + 1 by the record's last line; blank lines are skipped."""
-    reader = csv.reader(lines)
+    """(line number, fields, None) for each CSV record in ``lines``, numbered from ``offset`` + 1
+    by the record's last line; blank lines are skipped. A record that cannot be read is
+    (its first line, None, message): one the csv module refuses (a value longer than its field
+    limit, say), or one whose quote is never closed, which takes in every line after it (then
+    the lines must be the end of the file, as they are for the last run of a file)."""
+    ended: list = []
+    reader = csv.reader(_watched(lines, ended))
+    start = 1  # the line the next record starts on
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield offset + reader.line_num, None, f"the row cannot be read ({exc})"
+            end = reader.line_num
+            problem = f"the row cannot be read ({exc})"
+            if end > start:  # only a quoted value goes on past a line break
+                problem = (f"lines {offset + start}-{offset + end} cannot be read as a row ({exc}): a quoted value "
+                           f"opening on line {offset + start} runs on through them all, so none of them is scored; "
+                           "is its closing quote missing?")
+            yield offset + start, None, problem
+            start = end + 1
             continue
+        if ended and row:
+            yield offset + start, None, _unclosed(row, offset + start, offset + reader.line_num)
+            return
         if row:
             yield offset + reader.line_num, row, None
+        start = reader.line_num + 1
+
+
+def _unclosed(row: list[str], first: int, last: int) -> str:
+    """What a record whose quote is never closed took in: the lines after ``first`` to ``last``."""
+    opening = f"the quote opening value {len(row)} of this row ({_shown(row[-1])}) is never closed"
+    if last == first:
+        return f"{opening}: the file ends inside it; is its closing quote missing?"
+    took = f"lines {first + 1}-{last}" if last > first + 1 else f"line {last}"
+    return (f"{opening}, so {took}, to the end of the file, were read into that value: none of them is scored; "
+            "is its closing quote missing?")
 
 
 def _text_records(text: str, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:
@@ -910,10 +992,10 @@ def _plain_records(text: str, offset: int) -> Iterator[tuple[int, list[str] | No
                 yield from _csv_records([line + "\n"], number - 1)
 
 
-def _csv_rows(lines, columns: _Columns, scorer: Scorer, offset: int = 0) -> Iterator[Lead | LeadError]:
-    """CSV records after the header as leads (or errors), the same as _normalise gives. Row
-    numbers count the lines of ``lines`` from ``offset`` + 1."""
-    for number, row, problem in _csv_records(lines, offset):
+def _csv_rows(records, columns: _Columns, scorer: Scorer) -> Iterator[Lead | LeadError]:
+    """CSV records after the header (as _csv_records gives them) as leads (or errors), the
+    same as _normalise gives."""
+    for number, row, problem in records:
         if problem is not None:
             yield _located(number, LeadError(problem))
             continue
@@ -1080,12 +1162,18 @@ def _csv_scored_lines(records, columns: _Columns, scorer: Scorer, summary: "Summ
     return out
 
 
-def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
-    """JSON Lines records as leads; ``numbered_lines`` gives (line number, line)."""
+def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer,
+               undecodable: bool = True) -> Iterator[Lead | LeadError]:
+    """JSON Lines records as leads; ``numbered_lines`` gives (line number, line). With
+    ``undecodable`` false the lines are known to hold no bytes that are not UTF-8."""
     for number, line in numbered_lines:
         if not line.strip():
             continue
         try:
+            if undecodable and _UNDECODABLE.search(line):
+                where = _UNDECODABLE.search(line).start()
+                raise LeadError(f"the line holds bytes that are not UTF-8 text: {_shown(line[max(0, where - 20):])} "
+                                f"({_ENCODING_HINT})")
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise LeadError("the line is not a JSON object")
@@ -1136,11 +1224,13 @@ def _is_json(path: Path) -> bool:
 
 
 def _open(path: Path):
-    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+    # bytes that are not UTF-8 are read as lone surrogates, so the rows holding them are found
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def read_leads(path: Path, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
-    """Yield each lead, or a LeadError carrying the row number for a bad row."""
+    """Yield each lead, or a LeadError carrying the row number for a bad row (or for a header
+    that cannot be used, after which nothing else)."""
     is_json = _is_json(path)
     with _open(path) as fh:
         if is_json:
@@ -1205,9 +1295,11 @@ def _score_file(path: Path, mapping: dict[str, str], scorer: Scorer, fmt: str, j
             header = _read_header(fh)
             if header is None:
                 return
-            fields, first, problem = header
-            if problem is not None:
-                yield Chunk(b"", 0, {}, {}, [(first - 1, f"the header cannot be read ({problem})")])
+            fields, line, first, problem = header
+            if problem is None:
+                problem = _header_problem(fields, mapping)
+            if problem is not None:  # a problem with every row: nothing is scored
+                yield Chunk(b"", 0, {}, {}, [(line, problem)])
                 return
             job = ("csv", _Columns(fields, mapping, scorer), mapping, scorer, fmt, path)
         runs = _runs(fh, first, csv_records=not is_json)
@@ -1301,7 +1393,7 @@ def _last_line_end(data: bytes) -> int:
 def _record_ends(data: bytes) -> tuple[list[int], list[int]]:
     """For the lines of ``data``: where each CSV record ends, as a count of lines (csv module's
     reading, as _csv_records reads them), and where each line ends, in bytes."""
-    reader = csv.reader(_lines(data.decode("utf-8", "replace")))  # the same lines as the bytes'
+    reader = csv.reader(_lines(data.decode("utf-8", "surrogateescape")))  # the same lines as the bytes'
     ends = []
     while True:
         try:
@@ -1321,10 +1413,25 @@ def _last_record_end(data: bytes) -> int:
     return at[ends[-2]] if len(ends) > 1 else 0
 
 
-def _read_header(fh) -> tuple[list[str], int, str | None] | None:
-    """The header record of a binary CSV file: (its fields, the line number after it, None),
-    or (None, that line number, the csv module's complaint); None for an empty file. The file
-    is left at the first record after the header."""
+def _read_header(fh) -> tuple[list[str] | None, int, int, str | None] | None:
+    """The header record of a binary CSV file, after any blank lines: (its fields, the line it
+    starts on, the line number after it, None), or (None, the line it starts on, the line
+    number after it, what is wrong); None for a file of nothing but blank lines. The file is
+    left at the first record after the header."""
+    line = 1
+    while True:  # blank lines, skipped as the csv module skips them
+        start = fh.tell()
+        block = fh.read(RUN_BYTES)
+        if block.strip(b"\r\n"):
+            skipped = block[:len(block) - len(block.lstrip(b"\r\n"))]
+        elif len(block) < RUN_BYTES:
+            return None
+        else:  # a block of blank lines; a \r at its end may be half of a \r\n
+            skipped = block[:-1] if block.endswith(b"\r") else block
+        line += skipped.count(b"\n") + skipped.count(b"\r") - skipped.count(b"\r\n")
+        fh.seek(start + len(skipped))
+        if len(skipped) < len(block):
+            break
     start = fh.tell()
     data = b""
     while True:
@@ -1337,18 +1444,27 @@ def _read_header(fh) -> tuple[list[str], int, str | None] | None:
         if size < len(data) or not block:
             break
     fh.seek(start + size)
-    text = data[:size].decode("utf-8", "replace")
+    text = data[:size].decode("utf-8", "surrogateescape")
+    ended: list = []
     try:
-        fields = next(csv.reader(_lines(text)), [])
+        fields = next(csv.reader(_watched(_lines(text), ended)), [])
     except csv.Error as exc:
-        return None, taken + 1, str(exc)
-    return (fields, taken + 1, None) if fields else None
+        return None, line, line + taken, f"the header cannot be read ({exc})"
+    if ended:
+        return None, line, line + taken, _UNCLOSED_HEADER
+    return fields, line, line + taken, None
 
 
-def _read_run(path: Path, offset: int, length: int) -> str:
+def _read_run(path: Path, offset: int, length: int) -> tuple[str, bool]:
+    """The text of a run, and whether it holds bytes that are not UTF-8 (read as lone
+    surrogates, so the rows holding them are found and reported, never altered)."""
     with open(path, "rb") as fh:
         fh.seek(offset)
-        return fh.read(length).decode("utf-8", "replace")
+        data = fh.read(length)
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape"), True
 
 
 _OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines breaks there too
@@ -1365,17 +1481,19 @@ def _lines(text: str) -> list[str]:
 def _score_run(job, run) -> Chunk:
     kind, columns, mapping, scorer, fmt, path = job
     first, offset, length = run
-    text = _read_run(path, offset, length)
+    text, undecodable = _read_run(path, offset, length)
     summary = Summary()
     errors: list[tuple[int, str]] = []
-    if kind == "csv" and fmt == "csv" and scorer.streamable:
-        out = _csv_scored_lines(_text_records(text, first - 1), columns, scorer, summary, errors)
-        return Chunk("".join(out).encode(), summary.scored, summary.by_stage, summary.by_persona, errors)
-    lines = _lines(text)
     if kind == "csv":
-        items = _csv_rows(lines, columns, scorer, first - 1)
+        records = _text_records(text, first - 1)
+        if undecodable:
+            records = _undecodable_rows(records, columns.header)
+        if fmt == "csv" and scorer.streamable:
+            out = _csv_scored_lines(records, columns, scorer, summary, errors)
+            return Chunk("".join(out).encode(), summary.scored, summary.by_stage, summary.by_persona, errors)
+        items = _csv_rows(records, columns, scorer)
     else:
-        items = _json_rows(enumerate(lines, start=first), mapping, scorer)
+        items = _json_rows(enumerate(_lines(text), start=first), mapping, scorer, undecodable)
     if fmt == "csv":
         format_one, joiner = (lambda s: csv_line(as_csv_row(s))), ""
     elif fmt == "table":

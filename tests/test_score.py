@@ -990,6 +990,158 @@ def test_output_is_the_same_whatever_stdout_encodes(tmp_path, small, fmt):
     assert outputs[0].count(b"G3") == 1
 
 
+# ---------------------------------------------------------------- records never silently lost or altered
+
+
+def scored_ids(result) -> list[tuple[str, int]]:
+    return [(lead["id"], lead["row"]) for lead in json.loads(result.stdout)["leads"]]
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens_with_the_lines_it_took_in(tmp_path, small):
+    leads = write(tmp_path, "crm.csv", "\n".join([
+        HEADER, *good_rows(1),                                       # 1, 2
+        'B1,"ecommerce,8000,founder,yes,weekly,',                    # 3 the quote opens here ...
+        "G2,dtc,9000,founder,yes,weekly,call_booked:2026-11-20",      # 4 ... and takes in this row
+        "G3,dtc,9000,founder,yes,weekly,"]) + "\n")                  # 5 and this one
+    result = run_score(small, leads, "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert scored_ids(result) == [("G1", 2)]
+    assert data["leads"][0]["total_score"] == 60
+    (error,) = data["errors"]
+    assert error["row"] == 3
+    assert error["message"].startswith('the quote opening value 2 of this row ("ecommerce,8000,founder,yes,weekly,\\nG2')
+    assert "so lines 4-5, to the end of the file, were read into that value: none of them is scored" in error["message"]
+    assert data["summary"]["bad_rows"] == 1
+    assert result.stderr.splitlines()[0] == "crm.csv:row 3: " + error["message"]
+    # the same in the other formats, and when the file ends inside the quote on its last line
+    for fmt in ("csv", "table"):
+        again = run_score(small, leads, "--format", fmt)
+        assert again.exit_code == 1 and "crm.csv:row 3: the quote opening value 2" in again.stderr
+    last = write(tmp_path, "last.csv", "\n".join([HEADER, *good_rows(2), 'B3,dtc,9000,"founder']))
+    result = run_score(small, last, "--format", "json")
+    assert result.exit_code == 1 and scored_ids(result) == [("G1", 2), ("G2", 3)]
+    assert json.loads(result.stdout)["errors"] == [{"row": 4, "message": (
+        'the quote opening value 4 of this row ("founder") is never closed: the file ends inside it; '
+        "is its closing quote missing?")}]
+
+
+def test_an_unclosed_quote_longer_than_the_field_limit_is_reported_where_it_opens(tmp_path, small):
+    # past the csv module's field limit the rows after the swallowed lines are read again
+    rows = good_rows(3000)
+    rows[1] = 'B2,"dtc,9000,founder,yes,weekly,'
+    leads = write(tmp_path, "crm.csv", "\n".join([HEADER, *rows]) + "\n")
+    result = run_score(small, leads, "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["row"] == 3
+    end = int(error["message"].split()[1].split("-")[1])
+    assert error["message"].startswith(f"lines 3-{end} cannot be read as a row (field larger than field limit")
+    assert "a quoted value opening on line 3 runs on through them all, so none of them is scored" in error["message"]
+    ids = scored_ids(result)
+    assert ids[0] == ("G1", 2) and ids[1] == (f"G{end}", end + 1) and ids[-1] == ("G3000", 3001)
+    assert len(ids) == 3000 - (end - 2)
+
+
+def test_an_unclosed_quote_is_the_same_in_runs_worker_processes_and_the_reader(tmp_path, small, monkeypatch):
+    scorer = Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)
+    rows = good_rows(3000)
+    for at, text in ((40, 'B40,"dtc,9000,founder,yes,weekly,'), (2990, 'B2990,dtc,"9000,founder,yes,weekly,')):
+        rows[at] = text
+    path = write(tmp_path, "crm.csv", "\n".join([HEADER, *rows]) + "\n")
+    want = general_output(path, scorer)
+    assert [(row, message.split(" ", 2)[:2]) for row, message in want[1]] == \
+        [(42, ["lines", want[1][0][1].split()[1]]), (2992, ["the", "quote"])]
+    assert "G2990," in want[0] and "G2991," not in want[0]
+    for run_bytes in (300, 5000, 1 << 20):
+        monkeypatch.setattr("generator.score.RUN_BYTES", run_bytes)
+        for fmt in ("csv", "json"):
+            assert streamed_output(path, scorer, jobs=2, fmt=fmt) == streamed_output(path, scorer, jobs=1, fmt=fmt)
+        assert streamed_output(path, scorer, jobs=2) == want
+
+
+def test_bytes_that_are_not_utf8_are_a_bad_row_never_altered(tmp_path, small):
+    data = "\n".join([HEADER, *good_rows(1), "B1,ecommerce,8000,founder,yes,weekly,", *good_rows(2)[1:],
+                      "G3,\ufffd,8000,founder,yes,weekly,"]).encode()  # U+FFFD written as UTF-8 is text
+    data = data.replace(b"B1,ecommerce", b"B1,\xe9commerce")  # Latin-1, say
+    leads = write(tmp_path, "crm.csv", data + b"\n")
+    result = run_score(small, leads, "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert scored_ids(result) == [("G1", 2), ("G2", 4), ("G3", 5)]
+    assert [lead["fit_score"] for lead in data["leads"]] == [40, 40, 25]  # G3 is no shop: no industry points
+    assert data["errors"] == [{"row": 3, "message": 'the column "industry" holds bytes that are not UTF-8 text: '
+                                                    '"\\xe9commerce" (the file should be saved as UTF-8)'}]
+    assert result.stderr.splitlines()[0] == "crm.csv:row 3: " + data["errors"][0]["message"]
+    for fmt in ("csv", "table"):
+        again = run_score(small, leads, "--format", fmt)
+        not_crashed(again)
+        assert again.exit_code == 1 and again.stderr.startswith("crm.csv:row 3: the column \"industry\" holds bytes")
+
+
+def test_bytes_that_are_not_utf8_in_the_header_or_a_json_line(tmp_path, small):
+    leads = write(tmp_path, "crm.csv", HEADER.replace("industry", "industr\xe9").encode("latin-1") + b"\n"
+                  + good_rows(1)[0].encode() + b"\n")
+    result = run_score(small, leads, "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1 and json.loads(result.stdout)["leads"] == []
+    assert json.loads(result.stdout)["errors"] == [{"row": 1, "message": (
+        'column 2 of the header, "industr\\xe9", holds bytes that are not UTF-8 text '
+        "(the file should be saved as UTF-8)")}]
+    lines = [json.dumps({"id": "G1", "industry": "ecommerce"}).encode(),
+             json.dumps({"id": "B2", "industry": "XX"}).encode().replace(b"XX", b"caf\xe9"),
+             json.dumps({"id": "G3", "industry": "dtc"}).encode()]
+    result = run_score(small, write(tmp_path, "crm.jsonl", b"\n".join(lines) + b"\n"), "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    assert scored_ids(result) == [("G1", 1), ("G3", 3)]
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["row"] == 2 and error["message"].startswith("the line holds bytes that are not UTF-8 text: ")
+    assert "caf\\xe9" in error["message"]
+
+
+def test_bytes_that_are_not_utf8_are_the_same_in_worker_processes_and_the_reader(tmp_path, small, monkeypatch):
+    scorer = Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)
+    rows = [row.encode() for row in good_rows(2000)]
+    for at in (5, 700, 1999):
+        rows[at] = rows[at].replace(b"founder", b"fond\xe9" if at != 700 else b"f\xc3")  # \xc3: a cut character
+    path = write(tmp_path, "crm.csv", b"\n".join([HEADER.encode(), *rows]) + b"\n")
+    want = general_output(path, scorer)
+    assert [row for row, _ in want[1]] == [7, 702, 2001]
+    assert want[0].count("\n") == 1997
+    monkeypatch.setattr("generator.score.RUN_BYTES", 4096)
+    for fmt in ("csv", "json", "table"):
+        assert streamed_output(path, scorer, jobs=2, fmt=fmt) == streamed_output(path, scorer, jobs=1, fmt=fmt)
+    assert streamed_output(path, scorer, jobs=2) == want
+    assert streamed_output(Path(path), Scorer(run_check(small, Config(), TODAY).playbook, AS_OF), jobs=1) == want
+
+
+def test_blank_lines_before_the_header_are_skipped(tmp_path, small, monkeypatch):
+    scorer = Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)
+    leads = write(tmp_path, "crm.csv", "\r\n\n" + "\n".join([HEADER, *good_rows(2)]) + "\n")
+    result = run_score(small, leads, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert scored_ids(result) == [("G1", 4), ("G2", 5)]
+    assert streamed_output(leads, scorer, jobs=1) == general_output(leads, scorer)
+    monkeypatch.setattr("generator.score.RUN_BYTES", 4)  # more blank lines than one block holds
+    leads = write(tmp_path, "many.csv", "\r\n" * 9 + "\n".join([HEADER, *good_rows(1)]) + "\n")
+    out, errors = streamed_output(leads, scorer, jobs=1)
+    assert not errors and out.startswith("G1,")
+    assert [lead.row for lead in read(leads, scorer)[0]] == [11]
+
+
+def test_an_unclosed_quote_in_the_header(tmp_path, small):
+    leads = write(tmp_path, "crm.csv", 'id,"industry,events\n' + "\n".join(good_rows(2)) + "\n")
+    result = run_score(small, leads, "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"] == [{"row": 1, "message": (
+        "the header cannot be read (a quote opened in it is never closed: it runs to the end of the file)")}]
+
+
 # ---------------------------------------------------------------- hostile JSON Lines
 
 
