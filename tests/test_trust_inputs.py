@@ -425,3 +425,14 @@ def test_codeowners_onto_a_device_or_an_unwritable_place_is_refused(fresh):
     assert "cannot be written" in refused(invoke("codeowners", fresh, "-o", fresh / "notes.txt" / "CODEOWNERS"))
     assert "was not written by playbook codeowners" in refused(invoke("codeowners", fresh, "-o", fresh / "notes.txt"))
     assert (fresh / "notes.txt").read_text() == "mine\n"
+
+
+def test_init_and_new_refuse_a_day_past_the_latest_review_date(fresh, tmp_path):
+    before = tree(fresh)
+    for kind in ("campaign", "persona"):
+        out = refused(invoke("new", kind, "Late", fresh, "--today", "9999-12-20"))
+        assert "--today should be no later than 9899-12-31" in out
+    assert tree(fresh) == before
+    assert "--today" in refused(invoke("init", tmp_path / "late", "--today", "9999-12-20"))
+    assert not (tmp_path / "late").exists()
+    assert invoke("new", "campaign", "Late", fresh, "--today", "9899-12-31").exit_code in (0, 1)

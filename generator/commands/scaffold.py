@@ -27,7 +27,7 @@ import click
 import yaml
 
 from ..load import LocDict, LocList, load_bytes
-from ..model import FILE_KINDS, ISO_10002_STEPS, KIND_LABELS
+from ..model import FILE_KINDS, ISO_10002_STEPS, KIND_LABELS, LATEST_REVIEWED
 from ..playbook import DEFINITIONS_DIR, PERSONA_DIR
 
 MODELINE = "# yaml-language-server: $schema={}"
@@ -82,6 +82,15 @@ def md_text(text: str) -> str:
     text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     return _MD_ACTIVE.sub(r"\\\1", text)
+
+
+def _day(today) -> dt.date:
+    """The day from --today (default: today); it becomes last_reviewed, so it must be one."""
+    day = today.date() if today else dt.date.today()
+    if day > LATEST_REVIEWED:
+        raise _usage(f"--today should be no later than {LATEST_REVIEWED.isoformat()}: it is written as "
+                     "last_reviewed, and the next review must still fall on the calendar.")
+    return day
 
 
 def _reason(exc: OSError) -> str:
@@ -203,7 +212,7 @@ def init(directory, name, package, today):
     package = _detected_package() if package is None else package.strip()
     if _has_control(package):
         raise _usage("--package should be one line of text.")
-    day = today.date() if today else dt.date.today()
+    day = _day(today)
     made = _init_folder(directory)
     from ..schema import SchemaWriteError
     try:
@@ -644,7 +653,7 @@ def new(kind, name, path, owner, today, config_file):
         raise _usage(f'The id "{ident}" would be longer than {_MAX_ID} characters; use a shorter name.')
     root, found, _ = locate_playbook(path)
     cfg = _config(Path(config_file) if config_file else found)
-    day = today.date() if today else dt.date.today()
+    day = _day(today)
     pb = build(root, cfg.max_file_bytes)
     if ident in pb.known_ids[model_kind]:
         where = pb.get(model_kind, ident)
