@@ -854,7 +854,7 @@ class _Columns:
         self.id_columns = [c for c in ID_COLUMNS if c in present]
         self.list_fields = [f for f in LIST_FIELDS if f in present]
         self.numeric = [n for n in scorer.numeric if n in present]
-        self.at = {name: i for i, name in enumerate(names)}  # the last column of a name wins, as in a dict
+        self.at = {name: i for i, name in enumerate(names)}  # one column per name: _header_problem refuses more
 
 
 def _read_csv(fh, mapping: dict[str, str], scorer: Scorer) -> Iterator[Lead | LeadError]:
@@ -884,11 +884,28 @@ _UNCLOSED_HEADER = "the header cannot be read (a quote opened in it is never clo
 
 
 def _header_problem(header: list[str], mapping: dict[str, str]) -> str | None:
-    """What makes a CSV header unusable, or None: a name holding bytes that are not UTF-8."""
+    """What makes a CSV header unusable, or None: a name holding bytes that are not UTF-8, or
+    two columns read as one field (case, spaces and --map aside), where the last would win."""
     for i, name in enumerate(header, start=1):
         if _UNDECODABLE.search(name):
             return f"column {i} of the header, {_shown(name)}, holds bytes that are not UTF-8 text ({_ENCODING_HINT})"
-    return None
+    columns: dict[str, list[int]] = {}
+    for i, name in enumerate(header, start=1):
+        key = name.strip().lower()
+        if mapping.get(key, key):  # columns without a name are never read
+            columns.setdefault(mapping.get(key, key), []).append(i)
+    twice = [(field, at) for field, at in columns.items() if len(at) > 1]
+    if not twice:
+        return None
+
+    def column(i: int) -> str:
+        key = header[i - 1].strip().lower()
+        return f"{i} {_shown(header[i - 1])}" + (" (by --map)" if key in mapping else "")
+
+    return ("the header has more than one column for a field, and only one value could be read: "
+            + "; ".join(f"{field} in columns " + ", ".join(column(i) for i in at[:-1]) + " and " + column(at[-1])
+                        for field, at in twice)
+            + ". Rename or remove all but one (or change --map); nothing was scored")
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as errors="surrogateescape" reads them

@@ -1119,6 +1119,40 @@ def test_bytes_that_are_not_utf8_are_the_same_in_worker_processes_and_the_reader
     assert streamed_output(Path(path), Scorer(run_check(small, Config(), TODAY).playbook, AS_OF), jobs=1) == want
 
 
+@pytest.mark.parametrize("header, maps, named", [
+    ("id,industry,monthly_ad_budget,Industry ,events", [],
+     'industry in columns 2 "industry" and 4 "Industry "'),
+    ("Record ID,id,industry,events", ["--map", "Record ID=id"],
+     'id in columns 1 "Record ID" (by --map) and 2 "id"'),
+    ("id,events,industry,events,notes,notes", [],
+     'events in columns 2 "events" and 4 "events"; notes in columns 5 "notes" and 6 "notes"'),
+])
+def test_a_header_naming_a_field_twice_is_refused_before_any_row(tmp_path, small, header, maps, named):
+    leads = write(tmp_path, "crm.csv", header + "\nL1,ecommerce,dental,call_booked:2026-11-20\n")
+    for fmt in ("json", "csv", "table"):
+        result = run_score(small, leads, "--format", fmt, *maps)
+        not_crashed(result)
+        assert result.exit_code == 1
+        message = ("the header has more than one column for a field, and only one value could be read: "
+                   f"{named}. Rename or remove all but one (or change --map); nothing was scored")
+        assert result.stderr.splitlines()[0] == f"crm.csv:row 1: {message}"
+        if fmt == "json":
+            data = json.loads(result.stdout)
+            assert data["leads"] == [] and data["errors"] == [{"row": 1, "message": message}]
+            assert data["summary"]["scored"] == 0
+    # the library reader says the same, and nothing else
+    mapping = {"record id": "id"} if maps else {}
+    items = list(read_leads(leads, mapping, Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)))
+    assert [(item.row, str(item)) for item in items] == [(1, message)]
+
+
+def test_columns_without_a_name_may_repeat(tmp_path, small):
+    leads = write(tmp_path, "crm.csv", HEADER + ",,\n" + good_rows(1)[0] + ",,\n")
+    result = run_score(small, leads, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert scored_ids(result) == [("G1", 2)]
+
+
 def test_blank_lines_before_the_header_are_skipped(tmp_path, small, monkeypatch):
     scorer = Scorer(run_check(small, Config(), TODAY).playbook, AS_OF)
     leads = write(tmp_path, "crm.csv", "\r\n\n" + "\n".join([HEADER, *good_rows(2)]) + "\n")
