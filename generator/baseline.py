@@ -46,8 +46,11 @@ def make_baseline(findings) -> dict:
 
 
 def write_baseline(path: Path, findings) -> dict:
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise BaselineError(f"{path} is not a regular file; name a file to record the baseline in.")
     data = make_baseline(findings)
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return data
 
 

@@ -170,6 +170,9 @@ def check(path, fmt, outputs, fail_on, config_file, today, baseline_file, genera
         if generate_file.is_dir() or not parent.is_dir():
             raise UsageFailure(f"{generate_file}: cannot write the baseline there "
                                f"({'it is a folder' if generate_file.is_dir() else 'no such folder'}).")
+        if generate_file.exists() and not generate_file.is_file():
+            raise UsageFailure(f"Baseline error: {generate_file} is not a regular file; name a file to "
+                               "record the baseline in.")
     root, found, scope = locate_playbook(path)
     cfg = _config(config_file or found)
     accepted = None
@@ -199,6 +202,8 @@ def check(path, fmt, outputs, fail_on, config_file, today, baseline_file, genera
     if generate_file is not None:
         try:
             data = write_baseline(generate_file, result.findings)
+        except BaselineError as exc:
+            raise UsageFailure(f"Baseline error: {exc}") from None
         except OSError as exc:
             raise UsageFailure(f"{generate_file}: cannot write the baseline: {exc.strerror or exc}.") from None
         n = len(result.findings)

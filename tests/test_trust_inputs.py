@@ -436,3 +436,13 @@ def test_init_and_new_refuse_a_day_past_the_latest_review_date(fresh, tmp_path):
     assert "--today" in refused(invoke("init", tmp_path / "late", "--today", "9999-12-20"))
     assert not (tmp_path / "late").exists()
     assert invoke("new", "campaign", "Late", fresh, "--today", "9899-12-31").exit_code in (0, 1)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_generate_baseline_onto_a_pipe_or_device_is_refused(fresh, tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    report = tmp_path / "report.json"
+    out = refused(invoke("check", fresh, "--generate-baseline", pipe, "-o", f"json={report}"))
+    assert f"{pipe} is not a regular file" in out and not report.exists()
+    assert "/dev/full is not a regular file" in refused(invoke("check", fresh, "--generate-baseline", "/dev/full"))
