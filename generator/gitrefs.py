@@ -1,15 +1,14 @@
 """Read-only access to the playbook as it was at a git ref.
 
 Nothing here changes the repository: no checkout, no stash, no new branch. A ref's files are
-read with ``git archive`` into a temporary folder, and that folder is loaded like any playbook.
+read from git's objects into a temporary folder, and that folder is loaded like any playbook.
 """
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,18 +82,73 @@ def short(repo: Path, commit: str) -> str:
     return git(repo, "rev-parse", "--short", commit).stdout.strip()
 
 
+def _safe_parts(path: str) -> list[str] | None:
+    """The parts of a path read from a git tree, or None when one could leave the copy."""
+    parts = path.split("/")
+    if any(p in ("", ".", "..") or p.lower() == ".git" for p in parts):
+        return None
+    return parts
+
+
 @contextmanager
 def checkout_copy(repo: Path, commit: str, subdir: str = ""):
-    """A temporary folder holding the playbook files of ``subdir`` at ``commit``."""
+    """A temporary folder holding the playbook files of ``subdir`` exactly as ``commit`` has them.
+
+    Each file is read as the blob the commit records (no ``.gitattributes`` filter, nothing
+    from the working tree). A symbolic link is never written or followed: a commit holding one
+    among the playbook's files is refused with a :class:`GitError` naming it.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="playbook-ref-"))
     try:
-        prefix = f"{subdir.strip('/')}/" if subdir and subdir != "." else ""
-        listed = git(repo, "ls-tree", "--name-only", commit, prefix or ".", check=False).stdout.split()
-        present = [p for p in (prefix + name for name in PLAYBOOK_PATHS) if p in listed]
+        prefix = f"{subdir.strip('/')}/" if subdir and subdir not in (".", "./") else ""
+        listed = git(repo, "--literal-pathspecs", "ls-tree", "-z", "--name-only", commit, prefix or ".", check=False, binary=True)
+        names = {os.fsdecode(n) for n in listed.stdout.split(b"\0") if n} if listed.returncode == 0 else set()
+        present = [p for p in (prefix + name for name in PLAYBOOK_PATHS) if p in names]
         if present:
-            data = git(repo, "archive", "--format=tar", commit, "--", *present, binary=True).stdout
-            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-                tar.extractall(tmp, filter="data")
+            _copy_tree(repo, commit, prefix, present, tmp)
         yield tmp / prefix if prefix else tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_tree(repo: Path, commit: str, prefix: str, present: list[str], dest: Path) -> None:
+    listing = git(repo, "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit, "--", *present,
+                  binary=True).stdout
+    blobs: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw = entry.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split()
+        path = os.fsdecode(raw)
+        shown = path[len(prefix):] if path.startswith(prefix) else path
+        if mode == "120000":
+            target = git(repo, "cat-file", "blob", oid, binary=True).stdout.decode("utf-8", "replace")
+            target = "".join(c if c.isprintable() else "?" for c in target)[:200]
+            raise GitError(f'{shown}: in commit {short(repo, commit)} this is a symbolic link (to "{target}"). '
+                           "The playbook never follows symbolic links, so that nothing outside it can be "
+                           "read or published through one; replace the link with the file itself and "
+                           "commit that.")
+        if kind != "blob":  # a submodule: nothing of the playbook's own
+            continue
+        if _safe_parts(path) is None:
+            raise GitError(f'{shown}: commit {short(repo, commit)} holds a file whose name cannot be '
+                           "written safely; the playbook cannot be read from it.")
+        blobs.append((path, oid))
+    if not blobs:
+        return
+    proc = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], capture_output=True,
+                          input=b"".join(oid.encode("ascii") + b"\n" for _, oid in blobs))
+    if proc.returncode != 0:
+        raise GitError(proc.stderr.decode("utf-8", "replace").strip() or "git cat-file failed")
+    data, pos = proc.stdout, 0
+    for path, oid in blobs:
+        end = data.find(b"\n", pos)
+        header = data[pos:end].split() if end >= 0 else []
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            raise GitError(f"{path}: git could not read this file from commit {short(repo, commit)}.")
+        size = int(header[2])
+        target = dest.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data[end + 1:end + 1 + size])
+        pos = end + 1 + size + 1
