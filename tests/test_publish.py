@@ -36,6 +36,20 @@ def lower_sql(repo: Path):
     git(repo, "commit", "-qam", "Lower the SQL threshold")
 
 
+@pytest.fixture(autouse=True)
+def identity(example_repo, monkeypatch, tmp_path):
+    """The repository says who commits; nothing comes from this machine's git configuration."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    git(example_repo, "config", "user.name", "Test Publisher")
+    git(example_repo, "config", "user.email", "publisher@example.com")
+
+
 @pytest.fixture
 def published_repo(example_repo):
     assert run(example_repo, "publish", "1.0", "--alias", "latest", "--today", TODAY).exit_code == 0
