@@ -219,5 +219,10 @@ def load_config(path: Path | None) -> Config:
     if site is not None:
         if not isinstance(site, LocDict):
             raise ConfigError('"site" should be a mapping of site settings.', where(data, "site"))
+        edit = site.get("edit_url")
+        if edit is not None and not (isinstance(edit, str) and edit.lower().startswith(("https://", "http://"))
+                                     and "{path}" in edit):
+            raise ConfigError('"site.edit_url" should be an http(s) address holding {path}, for example '
+                              'https://github.com/acme/playbook/edit/main/{path}.', where(site, "edit_url"))
         cfg.site = dict(site)
     return cfg

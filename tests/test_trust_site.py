@@ -204,3 +204,13 @@ def test_serve_on_a_port_in_use_or_no_port_is_a_usage_error(tmp_path):
         result = invoke("serve", str(root), "-a", address)
         assert result.exit_code == 2, (address, result.output)
         assert "Serving on" not in result.output
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)//{path}", "https://git.example.com/edit/main/", "[1]",
+                                   "ftp://git.example.com/{path}"])
+def test_an_edit_url_that_is_not_an_http_address_is_a_configuration_error(tmp_path, value):
+    root = write_playbook(tmp_path, {"definitions/teams.yaml": TEAMS})
+    (root / "playbook.yaml").write_text(f"name: Acme\nsite:\n  edit_url: {value}\n", encoding="utf-8")
+    result = invoke("check", str(root))
+    assert result.exit_code == 2, result.output
+    assert "playbook.yaml:3:13" in result.output and "edit_url" in result.output
