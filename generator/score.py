@@ -744,7 +744,10 @@ def _normalise(row: int, raw: dict, events_raw, mapping: dict[str, str], scorer:
             raise LeadError(f'"{name}" has a value of the wrong kind')
         if name in LIST_FIELDS and isinstance(value, str):
             value = [v.strip() for v in value.split(";") if v.strip()]
-        attrs[name] = value.strip() if isinstance(value, str) else value
+        value = value.strip() if isinstance(value, str) else value
+        if attrs.get(name, value) != value:  # "Industry" and "industry", say: neither silently wins
+            raise LeadError(f"the field {name} is given more than once, with different values")
+        attrs[name] = value
     ident = next((attrs[c] for c in ID_COLUMNS if attrs.get(c)), None)
     if not ident:
         raise LeadError(NO_ID)
@@ -1200,7 +1203,12 @@ def _json_rows(numbered_lines, mapping: dict[str, str], scorer: Scorer,
             if not isinstance(attributes, dict):
                 raise LeadError('"attributes" should be an object')
             raw = dict(attributes)
-            raw.update({k: v for k, v in record.items() if k not in ("attributes", "events")})
+            for key, value in record.items():
+                if key != "attributes" and key != "events":
+                    if raw.get(key, value) != value:
+                        raise LeadError(f'"{key}" is given both in "attributes" and at the top level, '
+                                        "with different values")
+                    raw[key] = value
             evs = record.get("events") or []
             if not isinstance(evs, list):
                 raise LeadError('"events" should be a list')

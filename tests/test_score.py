@@ -1221,3 +1221,20 @@ def test_hostile_json_lines_in_worker_processes(tmp_path, small, monkeypatch):
     assert len(json.loads("[" + one[0] + "]")) == 297
     assert streamed_output(path, scorer, jobs=2, fmt="json") == one
     assert streamed_output(path, scorer, jobs=2) == general_output(path, scorer)
+
+
+def test_a_json_field_given_twice_with_different_values_is_a_bad_row(tmp_path, small):
+    lines = [
+        json.dumps({"id": "B1", "industry": "ecommerce", "attributes": {"industry": "dental"}}),  # 1
+        json.dumps({"id": "B2", "attributes": {"Industry": "dental", "industry ": "dtc"}}),       # 2
+        json.dumps({"id": "G3", "industry": "dtc", "attributes": {"industry": "dtc"}}),          # 3 the same: fine
+        json.dumps({"id": "G4", "Industry": "ecommerce", "industry": "ecommerce "}),             # 4 the same: fine
+    ]
+    result = run_score(small, write(tmp_path, "crm.jsonl", "\n".join(lines) + "\n"), "--format", "json")
+    not_crashed(result)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [(lead["id"], lead["row"], lead["fit_score"]) for lead in data["leads"]] == [("G3", 3, 20), ("G4", 4, 20)]
+    assert data["errors"] == [
+        {"row": 1, "message": '"industry" is given both in "attributes" and at the top level, with different values'},
+        {"row": 2, "message": "the field industry is given more than once, with different values"}]
