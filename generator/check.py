@@ -44,12 +44,16 @@ class CheckResult:
         return max((f.severity for f in self.findings), default=Severity.OFF)
 
 
+# Lines as editors and GitHub count them, which is how findings are located.
+_EDITOR_LINES = re.compile("\r\n|\r|\n")
+
+
 def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[Finding]]:
     out: list[Suppression] = []
     problems: list[Finding] = []
     if "playbook:" not in text:
         return out, problems
-    lines = text.splitlines()
+    lines = _EDITOR_LINES.split(text)  # not str.splitlines: it also breaks at U+2028, NEL ...
     for index, line in enumerate(lines):
         m = _SUPPRESS.search(line)
         if not m:

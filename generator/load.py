@@ -4,10 +4,16 @@ Only plain data is accepted: mappings, sequences and scalars. Tags, anchors and 
 binary or non-UTF-8 files, files over the size limit and duplicate keys are refused with a
 located finding. Scalars are kept as the text the author wrote (or ``None`` for an empty
 value); the model decides what type a field is, so ``country: NO`` stays the text "NO".
+
+Lines and columns are counted as editors and GitHub count them: only CR, LF and CR LF end a
+line. libyaml also ends a line at NEL (U+0085), U+2028 and U+2029; in a file holding one of
+those, every position it reports is mapped back to the editor's line and column.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,16 +115,77 @@ def load_bytes(raw: bytes, rel: str, loaded: LoadedFile | None = None) -> Loaded
     return loaded
 
 
+# Line breaks for libyaml, and for editors and GitHub.
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_EDITOR_BREAKS = re.compile("\r\n|[\r\n]")
+
+
+class LineMap:
+    """Maps libyaml's (line, column) to the editor's, for text where the two count differently.
+
+    Both are 1-based. A libyaml position is turned into an offset in the text through the
+    starts of libyaml's lines, and the offset into a line and column through the editor's."""
+
+    def __init__(self, text: str):
+        self.yaml_starts = [0] + [m.end() for m in _YAML_BREAKS.finditer(text)]
+        self.editor_starts = [0] + [m.end() for m in _EDITOR_BREAKS.finditer(text)]
+
+    def __call__(self, line: int, col: int) -> tuple[int, int]:
+        if not 1 <= line <= len(self.yaml_starts):
+            return line, col
+        offset = self.yaml_starts[line - 1] + col - 1
+        index = bisect_right(self.editor_starts, offset) - 1
+        return index + 1, offset - self.editor_starts[index] + 1
+
+
+def line_map(text: str) -> LineMap | None:
+    """A :class:`LineMap` when libyaml would count lines differently from an editor, else None."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return LineMap(text)
+    return None
+
+
+def _identity(line: int, col: int) -> tuple[int, int]:
+    return line, col
+
+
+def _within(text: str, line: int, col: int) -> tuple[int, int]:
+    """A position inside the text: libyaml puts the end of a text that does not end with a line
+    break on the line after its last, which an editor does not have; that is the end of the last line."""
+    lines = _EDITOR_BREAKS.split(text)
+    if line > len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return line, min(col, len(lines[line - 1]) + 1)
+
+
+def _remap(value, fix) -> None:
+    """Move every position recorded in loaded data through ``fix``."""
+    if isinstance(value, LocDict):
+        value.line, value.col = fix(value.line, value.col)
+        value.key_locs = {k: fix(*loc) for k, loc in value.key_locs.items()}
+        value.value_locs = {k: fix(*loc) for k, loc in value.value_locs.items()}
+        for item in value.values():
+            _remap(item, fix)
+    elif isinstance(value, LocList):
+        value.line, value.col = fix(value.line, value.col)
+        value.item_locs = [fix(*loc) for loc in value.item_locs]
+        for item in value:
+            _remap(item, fix)
+
+
 def _parse(text: str, loaded: LoadedFile):
+    fix = line_map(text)
     parser = _Parser(text)
     try:
         node = parser.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        at = fix or _identity
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _within(text, *at(mark.line + 1, mark.column + 1)) if mark else (1, 1)
         problem = exc.problem or exc.context or "this is not valid YAML"
         if exc.context and exc.context_mark and exc.problem:
-            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+            started = at(exc.context_mark.line + 1, exc.context_mark.column + 1)[0]
+            problem += f" ({exc.context} that starts on line {started})"
         loaded.findings.append(Finding("PB001", loaded.location(line, col),
             f"The YAML cannot be read here: {problem}. Check the indentation and quotes."))
         return None
@@ -130,12 +197,16 @@ def _parse(text: str, loaded: LoadedFile):
         parser.dispose()
     if node is None:
         return None
-    walker = _Walker(loaded, track_aliases=("*" in text))
+    walker = _Walker(loaded, track_aliases=("*" in text), fix=fix)
     try:
-        return walker.value(node, 0)
+        data = walker.value(node, 0)
     except _Refusal as ref:
-        loaded.findings.append(Finding(ref.code, loaded.location(ref.line, ref.col), ref.message))
+        line, col = fix(ref.line, ref.col) if fix else (ref.line, ref.col)
+        loaded.findings.append(Finding(ref.code, loaded.location(line, col), ref.message))
         return None
+    if fix is not None:
+        _remap(data, fix)
+    return data
 
 
 _MAX_DEPTH = 60
@@ -144,9 +215,10 @@ _MAX_DEPTH = 60
 class _Walker:
     """Turns a composed node tree into LocDict / LocList / str / None."""
 
-    def __init__(self, loaded: LoadedFile, track_aliases: bool):
+    def __init__(self, loaded: LoadedFile, track_aliases: bool, fix: LineMap | None = None):
         self.loaded = loaded
         self.seen: set[int] | None = set() if track_aliases else None
+        self.fix = fix or _identity  # positions kept in the data are mapped once, after the walk
 
     def value(self, node, depth, used_at=None):
         if self.seen is not None:
@@ -206,8 +278,9 @@ class _Walker:
                 self._refuse_tag(key_node)
             key = key_node.value
             if key in out:
-                first = key_locs[key]
-                self.loaded.findings.append(Finding("PB013", self.loaded.location(km.line + 1, km.column + 1),
+                first = self.fix(*key_locs[key])
+                self.loaded.findings.append(Finding("PB013", self.loaded.location(
+                    *self.fix(km.line + 1, km.column + 1)),
                     f'The key "{key}" appears twice in this mapping (first on line {first[0]}); '
                     "YAML would silently keep only the last one. Remove one of them."))
                 continue
