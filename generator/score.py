@@ -984,9 +984,9 @@ def _unclosed(row: list[str], first: int, last: int) -> str:
     opening = f"the quote opening value {len(row)} of this row ({_shown(row[-1])}) is never closed"
     if last == first:
         return f"{opening}: the file ends inside it; is its closing quote missing?"
-    took = f"lines {first + 1}-{last}" if last > first + 1 else f"line {last}"
-    return (f"{opening}, so {took}, to the end of the file, were read into that value: none of them is scored; "
-            "is its closing quote missing?")
+    took = f"lines {first + 1}-{last}, to the end of the file, were read into that value: none of them is scored" \
+        if last > first + 1 else f"line {last}, the last of the file, was read into that value and is not scored"
+    return f"{opening}, so {took}; is its closing quote missing?"
 
 
 def _text_records(text: str, offset: int = 0) -> Iterator[tuple[int, list[str] | None, str | None]]:

@@ -1019,6 +1019,13 @@ def test_an_unclosed_quote_is_reported_where_it_opens_with_the_lines_it_took_in(
     for fmt in ("csv", "table"):
         again = run_score(small, leads, "--format", fmt)
         assert again.exit_code == 1 and "crm.csv:row 3: the quote opening value 2" in again.stderr
+    one = write(tmp_path, "one.csv", "\r\n".join([HEADER, *good_rows(1), 'B2,"dtc,9000,', *good_rows(3)[2:]]) + "\r\n")
+    result = run_score(small, one, "--format", "json")
+    assert result.exit_code == 1 and scored_ids(result) == [("G1", 2)]
+    assert json.loads(result.stdout)["errors"] == [{"row": 3, "message": (
+        'the quote opening value 2 of this row ("dtc,9000,\\r\\nG3,ecommerce,8000,founder,yes...") is never closed, '
+        "so line 4, the last of the file, was read into that value and is not scored; "
+        "is its closing quote missing?")}]
     last = write(tmp_path, "last.csv", "\n".join([HEADER, *good_rows(2), 'B3,dtc,9000,"founder']))
     result = run_score(small, last, "--format", "json")
     assert result.exit_code == 1 and scored_ids(result) == [("G1", 2), ("G2", 3)]
