@@ -1245,3 +1245,36 @@ def test_a_json_field_given_twice_with_different_values_is_a_bad_row(tmp_path, s
     assert data["errors"] == [
         {"row": 1, "message": '"industry" is given both in "attributes" and at the top level, with different values'},
         {"row": 2, "message": "the field industry is given more than once, with different values"}]
+
+
+HOSTILE_BYTES = [b'"', b'""', b"\n", b"\r", b"\r\n", b",", b"\xe9", b"\xc3", b"\xff\xfe", b"\x00", b"\\ud800",
+                 b"[" * 50, b"9" * 5000, b"\xef\xbb\xbf", b"\x85", b"\xe2\x80\xa8", b"{", b"}", b":", b";"]
+
+
+def test_mutated_exports_score_the_same_every_way_and_never_crash(tmp_path, example_scorer, monkeypatch):
+    # a seeded sweep: hostile bytes put into, and cuts made in, a CSV and a JSON Lines export
+    rng = random.Random(20261122)
+    sample = (REPO / "leads" / "sample-export.csv").read_bytes()[:6000]
+    jsonl = b"".join(json.dumps({"id": f"j{i}", "industry": "dental", "monthly_ad_budget": 4000,
+                                 "events": [{"type": "call_booked", "date": "2026-11-19"}]}).encode() + b"\n"
+                     for i in range(40))
+    path = tmp_path / "leads.dat"
+    for attempt in range(60):
+        data = bytearray(rng.choice([sample, jsonl]))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data) + 1)
+            if rng.random() < 0.7:
+                data[at:at] = rng.choice(HOSTILE_BYTES)
+            else:
+                del data[at:at + rng.randint(1, 30)]
+        path.write_bytes(bytes(data))
+        monkeypatch.setattr("generator.score.RUN_BYTES", rng.choice([64, 500, 1 << 20]))
+        want = general_output(path, example_scorer)
+        assert streamed_output(path, example_scorer, jobs=1) == want, attempt
+        assert streamed_output(path, example_scorer, jobs=2) == want, attempt
+        json.loads("[" + streamed_output(path, example_scorer, jobs=1, fmt="json")[0] + "]")
+        if attempt % 10 == 0:
+            result = invoke("score", path, "--path", REPO, "--as-of", AS_OF.isoformat(), "--format", "json")
+            not_crashed(result)
+            assert result.exit_code in (0, 1), attempt
+            assert json.loads(result.stdout)["summary"]["bad_rows"] == len(want[1]), attempt
