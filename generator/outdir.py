@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -23,10 +24,11 @@ from pathlib import Path
 MARKER = ".playbook-output"
 MARKER_TEXT = ("This folder was made by playbook and is replaced as a whole by the next build.\n"
                "Do not keep your own files here.\n")
-# Everything playbook leaves beside an output folder starts with this prefix (or is an old
-# copy being deleted), so a .gitignore can name it and the next build can clean it up.
+# Everything playbook puts beside an output folder (the build, the previous tree while it is
+# deleted) starts with this prefix and the process id, so a .gitignore can name it and the
+# next build can clean up what a killed one left.
 WORK_PREFIX = ".playbook-build-"
-_LEFTOVER = re.compile(r"^(?:\.playbook-build-(?P<pid1>\d+)-.+|\..+\.old-(?P<pid2>\d+))$")
+_LEFTOVER = re.compile(r"^\.playbook-build-(?:old-)?(?P<pid>\d+)-.+$")
 
 # Folders of a playbook that hold its sources; build output never goes into or over them.
 SOURCE_DIRS = ("personas", "definitions", "playbook", "templates", "schemas", ".git", ".github")
@@ -120,9 +122,7 @@ def clean_leftovers(parent: Path) -> list[str]:
         path = parent / name
         if not path.is_dir() or path.is_symlink():
             continue
-        if not name.startswith(WORK_PREFIX) and not (path / MARKER).is_file():
-            continue  # an ".x.old-N" folder that playbook did not make
-        if _alive(int(found.group("pid1") or found.group("pid2"))):
+        if _alive(int(found.group("pid"))):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(name)
@@ -164,9 +164,7 @@ def replace(new: Path, target: Path, root: Path, what: str = "site folder") -> N
         check_target(target, root, what)
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            if old.exists():
-                shutil.rmtree(old)
+            old = target.with_name(f"{WORK_PREFIX}old-{os.getpid()}-{secrets.token_hex(4)}-{target.name}")
             target.rename(old)
         try:
             new.rename(target)

@@ -117,12 +117,12 @@ def test_leftovers_of_a_killed_build_are_cleaned_up_and_a_running_builds_are_not
     killed_work = tmp_path / f".playbook-build-{dead}-abc"
     killed_work.mkdir()
     (killed_work / "site").mkdir()
-    killed_old = tmp_path / f".site.old-{dead}"
+    killed_old = tmp_path / f".playbook-build-old-{dead}-site"
     killed_old.mkdir()
     outdir.mark(killed_old)
     running = tmp_path / f".playbook-build-{os.getppid()}-xyz"
     running.mkdir()
-    users = tmp_path / f".notes.old-{dead}"  # same shape of name, but no marker: not ours
+    users = tmp_path / f".notes.old-{dead}"  # not a name playbook gives
     users.mkdir()
     removed = outdir.clean_leftovers(tmp_path)
     assert sorted(removed) == sorted([killed_work.name, killed_old.name])
@@ -131,7 +131,7 @@ def test_leftovers_of_a_killed_build_are_cleaned_up_and_a_running_builds_are_not
 
 def test_gitignore_written_by_init_ignores_build_leftovers(playbook_repo):
     ignored = (playbook_repo / ".gitignore").read_text(encoding="utf-8")
-    for pattern in (".playbook-build-*", ".site.old-*"):
+    for pattern in (".playbook-build-*",):
         assert pattern in ignored
 
 
