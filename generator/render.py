@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ class Renderer:
                                 tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
         self.abbreviations = self._abbreviations()
+        self._abbr_words: re.Pattern | None = None
         self._by_persona: dict | None = None
         self._questions_for: dict | None = None
         self._scorers: dict = {}  # as_of -> Scorer, for worked examples
@@ -372,13 +374,25 @@ class Renderer:
         context = dict(page.context, page=page, r=self, **(extra or {}))
         text = template.render(**context)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-        return text + self.abbreviation_block()
+        return text + self.abbreviation_block(text)
 
-    def abbreviation_block(self) -> str:
+    def abbreviation_block(self, text: str) -> str:
+        """The abbreviation definitions for a page: only those whose word occurs in ``text``.
+
+        Every definition costs the Markdown engine a block of its own on every page, so listing
+        the whole glossary on each page made a large playbook's build many times slower. Words
+        are found as the abbr extension finds them (whole words, longest first), in the text as
+        written and with Markdown escapes and HTML entities undone, so no tooltip is lost.
+        """
         if not self.abbreviations:
             return ""
-        lines = [f"*[{abbr}]: {definition}" for abbr, definition in self.abbreviations]
-        return "\n" + "\n".join(lines) + "\n"
+        if self._abbr_words is None:
+            words = sorted((w for w, _ in self.abbreviations), key=len, reverse=True)
+            self._abbr_words = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+        plain = html.unescape(re.sub(r"\\(.)", r"\1", text))
+        found = set(self._abbr_words.findall(text)) | set(self._abbr_words.findall(plain))
+        lines = [f"*[{abbr}]: {definition}" for abbr, definition in self.abbreviations if abbr in found]
+        return "\n" + "\n".join(lines) + "\n" if lines else ""
 
     # ------------------------------------------------------------ computed views
 

@@ -71,7 +71,7 @@ def generate(pb: Playbook, config: Config, today: dt.date, history=None) -> Tree
     for rel, text in sorted(hand_written.items()):
         if rel == "index.md":
             continue
-        files[rel] = text.rstrip("\n") + "\n" + renderer.abbreviation_block()
+        files[rel] = text.rstrip("\n") + "\n" + renderer.abbreviation_block(text)
         guides.append(rel)
     files[STYLESHEET] = _stylesheet()
     return Tree(files, _nav(pages, guides, hand_written), len(pages) + len(guides))

@@ -112,9 +112,31 @@ def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
     assert "**Status** approved" in page and "**Last reviewed** 2026-10-06" in page
     assert "{: .pb-meta }" in page
     assert "\n*[MQL]: " in page
-    assert "\n*[deal alignment]: " in page and "\n*[Deal alignment]: " in page  # multi-word terms too
+    assert "\n*[discovery call]: " in page  # multi-word terms too
     assert "\n*[Lead]: " not in page  # single common words would be everywhere
+    assert "\n*[Deal alignment]: " not in page  # only the words that occur on the page
     assert "Propose a change" not in page  # no repository configured
+
+
+def _html_with_abbreviations(text: str) -> str:
+    import markdown
+    return markdown.markdown(text, extensions=["abbr", "attr_list", "tables", "md_in_html", "def_list"])
+
+
+def test_per_page_abbreviations_lose_no_tooltip(example, example_tree):
+    """Listing only the words a page uses gives the same HTML as listing the whole glossary."""
+    pb, cfg = example
+    renderer = Renderer(pb, cfg, TODAY)
+    full = "\n" + "\n".join(f"*[{a}]: {d}" for a, d in renderer.abbreviations) + "\n"
+    compared = 0
+    for path, text in example_tree.files.items():
+        if not path.endswith(".md"):
+            continue
+        body = text.split("\n*[", 1)[0].rstrip("\n") + "\n"
+        assert _html_with_abbreviations(text) == _html_with_abbreviations(body + full), path
+        compared += 1
+    assert compared > 40
+    assert sum(text.count("\n*[") for text in example_tree.files.values()) < compared * len(renderer.abbreviations) / 3
 
 
 def test_expectation_gaps_are_highlighted(example_tree):
