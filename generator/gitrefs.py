@@ -98,11 +98,15 @@ def checkout_copy(repo: Path, commit: str, subdir: str = ""):
     from the working tree). A symbolic link is never written or followed: a commit holding one
     among the playbook's files is refused with a :class:`GitError` naming it.
     """
+    if not commit or commit.startswith("-"):
+        raise GitError(f'"{commit}" is not a git commit.')
     tmp = Path(tempfile.mkdtemp(prefix="playbook-ref-"))
     try:
         prefix = f"{subdir.strip('/')}/" if subdir and subdir not in (".", "./") else ""
         listed = git(repo, "--literal-pathspecs", "ls-tree", "-z", "--name-only", commit, prefix or ".", check=False, binary=True)
-        names = {os.fsdecode(n) for n in listed.stdout.split(b"\0") if n} if listed.returncode == 0 else set()
+        if listed.returncode != 0:
+            raise GitError(f'git cannot read the commit "{commit}" in this repository.')
+        names = {os.fsdecode(n) for n in listed.stdout.split(b"\0") if n}
         present = [p for p in (prefix + name for name in PLAYBOOK_PATHS) if p in names]
         if present:
             _copy_tree(repo, commit, prefix, present, tmp)

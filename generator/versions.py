@@ -7,6 +7,7 @@ the semantic changes between any two published versions can be recomputed from g
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,17 +50,25 @@ def published(repo: Path, branch: str) -> list[Published]:
         items = json.loads(proc.stdout)
     except json.JSONDecodeError:
         raise GitError(f"versions.json on the {branch} branch is not valid JSON.") from None
+    if not isinstance(items, list):
+        raise GitError(f"versions.json on the {branch} branch is not a list of versions.")
     out = []
     for item in items:
+        if not isinstance(item, dict):
+            continue
         version = str(item.get("version", ""))
         meta = git(repo, "show", f"{branch}:{version}/{VERSION_FILE}", check=False)
         commit = None
         if meta.returncode == 0:
             try:
                 commit = json.loads(meta.stdout).get("commit")
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, AttributeError):
                 commit = None
-        out.append(Published(version, str(item.get("title", version)), list(item.get("aliases", [])), commit))
+        if not (isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", commit)):
+            commit = None  # the branch is data: only a full commit id is ever handed to git
+        aliases = item.get("aliases")
+        aliases = [str(a) for a in aliases] if isinstance(aliases, list) else []
+        out.append(Published(version, str(item.get("title", version)), aliases, commit))
     return out
 
 
@@ -74,8 +83,16 @@ def history(repo: Path, sub: str, versions: list[Published], head: Playbook | No
                 loaded[commit] = build(folder, max_file_bytes)
         return loaded[commit]
 
-    chain = [v for v in reversed(versions) if v.commit]  # oldest first
-    states: list[tuple[str, Playbook]] = [(v.version, load(v.commit)) for v in chain]
+    states: list[tuple[str, Playbook]] = []
+    for v in reversed(versions):  # oldest first
+        if not v.commit:
+            continue
+        try:
+            states.append((v.version, load(v.commit)))
+        except GitError:
+            # a recorded commit that is gone (a shallow clone) or cannot be read safely (it holds a
+            # symbolic link) is left out of the changelog rather than blocking every later version
+            continue
     if head is not None and head_version and not any(v == head_version for v, _ in states):
         states.append((head_version, head))
     elif head is not None and head_version:

@@ -331,3 +331,49 @@ def test_a_playbook_in_a_folder_with_an_odd_name_is_read_from_git(repo):
     result = run(folder, "diff", "HEAD")
     assert result.exit_code == 0, result.output
     assert "No changes in meaning." in result.output
+
+
+def rewrite_on_branch(repo: Path, branch: str, path: str, text: str) -> None:
+    """Commit a changed file onto ``branch`` as someone with push access could, leaving the work tree alone."""
+    import subprocess
+    env = dict(os.environ, GIT_INDEX_FILE=str(repo / ".git" / "tmp-index-rewrite"))
+    subprocess.run(["git", "-C", str(repo), "read-tree", branch], env=env, check=True)
+    blob = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=text,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "update-index", "--cacheinfo", f"100644,{blob},{path}"],
+                   env=env, check=True)
+    tree = subprocess.run(["git", "-C", str(repo), "write-tree"], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    os.unlink(env["GIT_INDEX_FILE"])
+    tip = git(repo, "rev-parse", branch).strip()
+    git(repo, "update-ref", f"refs/heads/{branch}", git(repo, "commit-tree", tree, "-p", tip, "-m", "edit").strip())
+
+
+@pytest.mark.parametrize("recorded", ["symlink", "--output=/tmp/playbook-injected", "0" * 40, "[1]"])
+def test_a_recorded_commit_that_cannot_be_read_does_not_block_later_versions(repo, outside, recorded):
+    assert run(repo, "publish", "1.0", "--today", TODAY).exit_code == 0
+    if recorded == "symlink":
+        os.symlink(str(outside), repo / "personas/leak.yaml")
+        git(repo, "add", "personas/leak.yaml")
+        git(repo, "commit", "-qm", "a link")
+        recorded = git(repo, "rev-parse", "HEAD").strip()
+        git(repo, "rm", "-q", "personas/leak.yaml")
+        git(repo, "commit", "-qm", "no link")
+    meta = '{"version": "1.0", "commit": %s}' % (recorded if recorded == "[1]" else json.dumps(recorded))
+    rewrite_on_branch(repo, "gh-pages", "1.0/playbook-version.json", meta)
+    result = run(repo, "publish", "2.0", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert SECRET not in site_text(repo)
+    assert not Path("/tmp/playbook-injected").exists()
+    listed = run(repo, "versions", "--format", "json")
+    assert listed.exit_code == 0 and [v["version"] for v in json.loads(listed.output)] == ["2.0", "1.0"]
+
+
+def test_versions_reads_a_malformed_site_branch_without_a_traceback(repo):
+    orphan_branch(repo, "gh-pages", {"versions.json": "{}"})
+    result = run(repo, "versions")
+    assert_refused(result, "versions.json on the gh-pages branch is not a list of versions")
+    orphan_branch(repo, "gh-pages", {"versions.json": '[1, "x", {"version": "1.0", "aliases": "latest"}]'})
+    result = run(repo, "versions", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"version": "1.0", "title": "1.0", "aliases": [], "commit": None}]
