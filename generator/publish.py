@@ -221,7 +221,7 @@ def _deploy(repo: Path, config_file: Path, version: str, aliases: list[str], *, 
         common.append("--push")
     args = ["deploy", *common, "--update-aliases", "--message", message]
     if title:
-        args += ["--title", title]
+        args.append(f"--title={title}")
     proc = _mike([*args, "--", version, *aliases], repo)
     if proc.returncode != 0:
         raise SiteError("Publishing failed:\n" + (proc.stderr or proc.stdout).strip()[-2000:])

@@ -377,3 +377,9 @@ def test_versions_reads_a_malformed_site_branch_without_a_traceback(repo):
     result = run(repo, "versions", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [{"version": "1.0", "title": "1.0", "aliases": [], "commit": None}]
+
+
+def test_a_title_that_looks_like_an_option_is_a_title(repo):
+    result = run(repo, "publish", "1.0", "--title=--push", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert json.loads(git(repo, "show", "gh-pages:versions.json"))[0]["title"] == "--push"
