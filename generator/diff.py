@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from . import model as m
 from .playbook import Playbook
 from .rules._util import SCORE_FIELDS, lower_bound
-from .units import Duration, demands_more, describe
+from .metrics import asks_more
+from .units import Duration, describe
 
 GRADES = ("breaking", "warning", "info")
 GRADE_RANK = {"off": -1, "info": 0, "warning": 1, "breaking": 2}
@@ -272,10 +273,11 @@ def _impacts(base: Playbook, head: Playbook, changes: list[EntityChange], grades
         before = base.get("commitment", c.id)
         if before is None or before.value == c.value:
             continue
-        if demands_more(before.value, c.value):
+        metric = head.metrics.get(c.metric) if before.metric == c.metric else None
+        if asks_more(metric, before.value, c.value):
             add("commitment-weakened", f'The commitment "{c.name}" now promises less: {describe(before.value)} → '
                 f"{describe(c.value)}.", "commitment", c.id)
-        elif demands_more(c.value, before.value):
+        elif asks_more(metric, c.value, before.value):
             add("commitment-strengthened", f'The commitment "{c.name}" now promises more: {describe(before.value)} → '
                 f"{describe(c.value)}. Can every team deliver it?", "commitment", c.id)
 

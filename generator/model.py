@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr,
                       field_validator)
 
+from .metrics import ALL_DIRECTIONS, CATALOGUE, DIRECTIONS, KINDS
 from .units import Cadence, Duration, Money
 
 
@@ -140,11 +141,40 @@ class Signal(Model):
     when: Condition | None = None
 
 
+# Editors offer the catalogue's metric names; a playbook's own names are allowed too.
+_METRIC_HELP = dict(description="What is measured: a metric from the catalogue (`playbook rule PB307` "
+                    "lists it) or one declared in the playbook's metrics: section.",
+                    json_schema_extra={"examples": sorted(CATALOGUE)})
+
+
+class MetricDeclaration(Model):
+    """A metric the playbook declares or overrides: its name, kind and which value is more."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The metric's name as promises write it, "
+                    "for example trial_period.", json_schema_extra={"examples": sorted(CATALOGUE)})
+    name: str | None = Field(None, description="How people call it, for example Free trial.")
+    kind: Literal[KINDS]
+    more: Literal[ALL_DIRECTIONS] | None = Field(None, description="Which value is more for the client: "
+                                                 "shorter or longer (duration), more-often or less-often "
+                                                 "(cadence), higher or lower (count, money, percentage), "
+                                                 "superset (set), yes or no (yes/no).")
+    description: str | None = None
+
+    @field_validator("more")
+    @classmethod
+    def _more_fits_kind(cls, value, info):
+        kind = info.data.get("kind")
+        if value is not None and kind in DIRECTIONS and value not in DIRECTIONS[kind]:
+            raise ValueError(f'"{value}" is not a direction of a {kind}; use '
+                             + " or ".join(DIRECTIONS[kind]))
+        return value
+
+
 class Promise(Model):
     """Something asked for or promised: a sentence and, to compare, a metric and a value."""
 
     text: str
-    metric: str | None = None
+    metric: str | None = Field(None, **_METRIC_HELP)
     value: str | list[str] | None = None
     commitment: CommitmentRef | None = None
 
@@ -194,8 +224,9 @@ class Commitment(Entity):
     """A service commitment: what the business actually delivers."""
 
     KIND = "commitment"
-    metric: str = Field(description="What is promised: response_time, reporting_cadence, "
-                        "meeting_cadence, contact_cadence, channels, support_hours ...")
+    metric: str = Field(description="What is promised: a metric from the catalogue (response_time, "
+                        "trial_period, meeting_cadence, channels, price, uptime ...) or one declared in "
+                        "the playbook's metrics: section.", json_schema_extra={"examples": sorted(CATALOGUE)})
     value: str | list[str]
     details: str | None = None
 
@@ -404,7 +435,7 @@ FRAMEWORKS: dict[str, tuple[str, ...]] = {
 class Answer(Model):
     text: str
     when: Condition | None = None
-    metric: str | None = None
+    metric: str | None = Field(None, **_METRIC_HELP)
     value: str | list[str] | None = None
 
 
@@ -548,6 +579,7 @@ class Section:
 
 SECTIONS: dict[str, Section] = {s.key: s for s in (
     Section("teams", "team"),
+    Section("metrics", None, value_type=list[MetricDeclaration]),
     Section("service_commitments", "commitment"),
     Section("out_of_scope", None, value_type=list[str]),
     Section("stages", "stage"),
@@ -569,7 +601,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
 # File kinds for JSON Schema: the sections each kind of definitions file holds.
 FILE_KINDS: dict[str, tuple[str, ...]] = {
     "teams": ("teams",),
-    "service-commitments": ("service_commitments", "out_of_scope"),
+    "service-commitments": ("metrics", "service_commitments", "out_of_scope"),
     "lifecycle": ("stages", "transitions", "reason_codes"),
     "handoffs": ("handoffs",),
     "nurture-tracks": ("nurture_tracks",),

@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import model as m
 from .findings import Finding, Location
+from .metrics import registry
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_file, locate, locate_key
 
 PERSONA_DIR = "personas"
@@ -50,6 +51,8 @@ class Playbook:
         self.frameworks: list[str] = []
         self.frameworks_at: Location | None = None
         self.out_of_scope: list[str] = []
+        self.metric_declarations: list[m.MetricDeclaration] = []
+        self._metrics: dict | None = None
         self.roles: dict[str, tuple[m.Team, m.Role]] = {}
         self.references: list[Reference] = []
         self.referrers: dict[tuple[str, str], list[Reference]] = defaultdict(list)
@@ -75,6 +78,13 @@ class Playbook:
     def scoring(self) -> m.ScoringModel | None:
         models = self.of("scoring")
         return models[0] if models else None
+
+    @property
+    def metrics(self) -> dict:
+        """Metric name -> Metric: the catalogue with this playbook's declarations added."""
+        if self._metrics is None:
+            self._metrics = registry(self.metric_declarations)
+        return self._metrics
 
     def referrers_of(self, entity: m.Entity) -> list[Reference]:
         return self.referrers.get((entity.KIND, entity.id), [])
@@ -273,6 +283,10 @@ def _add_setting(pb: Playbook, section: m.Section, value, data, path: str, where
         pb.frameworks_at = where
     elif section.key == "out_of_scope":
         pb.out_of_scope.extend(parsed)
+    elif section.key == "metrics":
+        for index, declaration in enumerate(parsed):
+            declaration._raw, declaration._file, declaration._base = data, path, ("metrics", index)
+            pb.metric_declarations.append(declaration)
 
 
 def _add_entity(pb: Playbook, cls: type[m.Entity], raw, path: str, base: tuple, root=None):

@@ -133,21 +133,32 @@ class Cadence(_TextValue):
 
 
 _MONEY_RE = re.compile(
-    r"^\s*(?P<pre>[A-Z]{3}|[$€£])?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<post>[A-Z]{3})?"
-    r"\s*(?:(?:/|per\s+)(?P<per>month|year|week|day|project|hour))?\s*$", re.IGNORECASE)
-_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP"}
+    r"^\s*(?P<pre>[A-Z]{3}|[$€£])?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<post>[A-Z]{3}|euros?)?"
+    r"(?P<rest>(?:\s*(?:/|per\s+|an?\s+|each\s+)\s*[a-z]+)*)\s*(?P<monthly>monthly|yearly|annually|weekly)?\s*$",
+    re.IGNORECASE)
+_QUALIFIER_RE = re.compile(r"(?:/|per\s+|an?\s+|each\s+)\s*([a-z]+)", re.IGNORECASE)
+_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "EURO": "EUR", "EUROS": "EUR"}
+_PERIODS = {"month": "month", "mo": "month", "year": "year", "yr": "year", "annum": "year", "week": "week",
+            "day": "day", "project": "project", "hour": "hour", "quarter": "quarter"}
+_ADVERB_PERIODS = {"monthly": "month", "yearly": "year", "annually": "year", "weekly": "week"}
+# What a price may be counted per, besides time: the usual units of software and services.
+_PER_UNITS = {"seat": "seat", "seats": "seat", "user": "user", "users": "user", "licence": "licence",
+              "license": "licence", "person": "person", "client": "client", "location": "location",
+              "site": "site", "employee": "employee", "member": "member", "unit": "unit"}
 
 
 @dataclass(frozen=True)
 class Money(_TextValue):
-    """An amount with its currency, optionally per period: ``1,500 USD/month``."""
+    """An amount with its currency, optionally per period and per seat: ``1,500 USD/month``,
+    ``29 USD per seat/month``."""
 
     amount: float
     currency: str
     per: str | None
     text: str
+    unit: str | None = None
 
-    pattern_hint = '"1500 USD", "$1,500/month" or "EUR 900 per month"'
+    pattern_hint = '"1500 USD", "$1,500/month", "EUR 900 per month" or "29 USD per seat/month"'
 
     @classmethod
     def parse(cls, text: str) -> "Money":
@@ -157,8 +168,21 @@ class Money(_TextValue):
                              f"write it like {cls.pattern_hint}")
         cur = (m.group("pre") or m.group("post")).upper()
         cur = _SYMBOLS.get(cur, cur)
-        per = (m.group("per") or "").lower() or None
-        return cls(float(m.group("amount").replace(",", "")), cur, per, text.strip())
+        per = unit = None
+        for word in _QUALIFIER_RE.findall(m.group("rest") or ""):
+            word = word.lower()
+            if word in _PERIODS and per is None:
+                per = _PERIODS[word]
+            elif word in _PER_UNITS and unit is None:
+                unit = _PER_UNITS[word]
+            else:
+                raise ValueError(f'"{text}" is not an amount of money the checker can read ("{word}" is '
+                                 f"not a period or a unit like seat or user); write it like {cls.pattern_hint}")
+        if m.group("monthly"):
+            if per is not None:
+                raise ValueError(f'"{text}" names two periods; write it like {cls.pattern_hint}')
+            per = _ADVERB_PERIODS[m.group("monthly").lower()]
+        return cls(float(m.group("amount").replace(",", "")), cur, per, text.strip(), unit)
 
     def __str__(self) -> str:
         return self.text
@@ -180,9 +204,12 @@ def measure(value):
 
 
 def demands_more(asked, committed) -> bool | None:
-    """Whether ``asked`` asks for more than ``committed`` delivers; None when they don't compare.
+    """Whether ``asked`` asks for more than ``committed`` delivers, for a value with no metric;
+    None when they don't compare.
 
     A shorter time, a more frequent cadence, or a channel outside the committed ones is more.
+    Promises that name a metric are compared through :mod:`generator.metrics` instead, which
+    knows the metric's direction (a longer trial or warranty is more).
     """
     a, c = measure(asked), measure(committed)
     if isinstance(a, Duration) and isinstance(c, Duration):

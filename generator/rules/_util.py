@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from functools import lru_cache
 from dataclasses import dataclass
 
+from ..metrics import Measured, Metric, Unreadable, exceeds, read
 from ..model import Ops
-from ..units import demands_more
 
 SCORE_FIELDS = ("fit_score", "engagement_score", "total_score")
 
@@ -138,18 +139,146 @@ def commitments_by_metric(pb) -> dict[str, list]:
     return out
 
 
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+@lru_cache(maxsize=8192)
+def _read(metric: Metric, value) -> Measured | Unreadable:
+    return read(metric, list(value) if isinstance(value, tuple) else value)
+
+
+def read_value(metric: Metric, value) -> Measured | Unreadable:
+    """``value`` read for ``metric`` (cached: commitments are read once per promise)."""
+    return _read(metric, _key(value))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a promise compares with the commitments of its metric."""
+
+    metric: Metric | None = None
+    exceeded: object = None             # the commitment it asks more than
+    problem: tuple | None = None        # (code, path inside the item, message) when not compared
+
+
+def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, *,
+          what: str = "this", compare: bool = True) -> Verdict:
+    """Compare a promise (``metric_name``, ``value``, optional commitment id) with the commitments.
+
+    ``what`` names the promise in messages ('the claim "Same-day reply"'). With ``compare`` off
+    (red flags) the value is only read, so nothing goes unread, but never reported as too much."""
+    named = pb.get("commitment", commitment_id) if commitment_id else None
+    if metric_name is None and named is not None:
+        metric_name = named.metric
+    if metric_name is None:
+        return Verdict()
+    metric = pb.metrics.get(metric_name)
+    if metric is None:
+        return Verdict(problem=("PB307", ("metric",), _unknown_metric(pb, metric_name, what)))
+    if named is not None and named.metric != metric_name:
+        others = [c.id for c in pb.of("commitment") if c.metric == metric_name]
+        hint = f' (did you mean "{others[0]}"?)' if others else ""
+        return Verdict(metric, problem=(
+            "PB308", ("commitment",), f'{_cap(what)} measures {metric_name}, but the commitment "{named.id}" '
+            f"it names measures {named.metric}; name a commitment of {metric_name}{hint} or correct the metric."))
+    if value is None:
+        return Verdict(metric)
+    asked = read_value(metric, value)
+    if isinstance(asked, Unreadable):
+        return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared: for {metric_name}, '
+                                        f'"{_show(value)}" {_clause(asked.reason)}.'))
+    candidates = [named] if named is not None else commitments_by_metric(pb).get(metric_name, [])
+    if not candidates:
+        if not compare:
+            return Verdict(metric)
+        return Verdict(metric, problem=("PB309", ("metric",), f"{_cap(what)} cannot be compared: no service "
+                                        f"commitment measures {metric_name}. Add the commitment, or remove "
+                                        "the metric if the business promises nothing on it."))
+    if not compare:
+        return Verdict(metric)
+    for c in candidates:
+        committed = read_value(metric, c.value)
+        if isinstance(committed, Unreadable):
+            return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared with the '
+                                            f'commitment "{c.id}": for {metric_name}, its value "{_show(c.value)}" '
+                                            f"{_clause(committed.reason)}, and put the rest in its details."))
+        outcome = exceeds(metric, asked, committed)
+        if isinstance(outcome, str):
+            return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared with the '
+                                            f'commitment "{c.id}" ({_show(c.value)}): {outcome}. Write both '
+                                            "the same way."))
+        if outcome:
+            return Verdict(metric, exceeded=c)
+    return Verdict(metric)
+
+
 def exceeded_commitment(pb, metric: str | None, value, commitment_id: str | None = None):
-    """The commitment that ``value`` (for ``metric``) asks more than, or None."""
+    """The commitment that ``value`` (for ``metric``) asks more than, or None.
+
+    More is judged by the metric's kind and direction: a longer trial, a shorter reply time, a
+    higher uptime, a lower price. Values that cannot be compared give None here; the rules
+    PB307-PB309 report them."""
     if value is None:
         return None
-    candidates = []
-    if commitment_id and pb.get("commitment", commitment_id):
-        candidates = [pb.get("commitment", commitment_id)]
-    elif metric:
-        candidates = commitments_by_metric(pb).get(metric, [])
-    for c in candidates:
-        if demands_more(value, c.value):
-            return c
+    return judge(pb, metric, value, commitment_id).exceeded
+
+
+def _show(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _clause(reason: str) -> str:
+    return reason[3:] if reason.startswith("it ") else reason
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _unknown_metric(pb, name: str, what: str) -> str:
+    known = sorted((set(pb.metrics) | {c.metric for c in pb.of("commitment")}) - {name})
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    return (f'{_cap(what)} names the metric "{name}", which is neither in the catalogue nor declared '
+            f"under metrics:, so it is compared with nothing.{hint} Otherwise declare it under "
+            "metrics: with its kind and which value is more for the client.")
+
+
+def promises(pb):
+    """Every item that names a metric or a commitment: (entity, path, item, what, compare).
+
+    ``compare`` is False for red flags: they are meant to ask for more than we deliver."""
+    for persona in pb.personas:
+        for index, exp in enumerate(persona.expectations):
+            yield persona, ("expectations", index), exp, f'the expectation "{exp.text}"', persona.kind == "buyer"
+    for q in pb.of("question"):
+        for index, answer in enumerate(q.acceptable):
+            yield q, ("acceptable", index), answer, f'the acceptable answer "{answer.text}"', True
+        for index, flag in enumerate(q.red_flags):
+            yield q, ("red_flags", index), flag, f'the red flag "{flag.text}"', False
+    for vp in pb.of("proposition"):
+        for index, claim in enumerate(vp.claims):
+            yield vp, ("claims", index), claim, f'the claim "{claim.text}"', True
+    for proc in pb.of("complaint"):
+        for index, remedy in enumerate(proc.remedies):
+            yield proc, ("remedies", index), remedy, f'the remedy "{remedy.text}"', True
+    for campaign in pb.of("campaign"):
+        for index, promise in enumerate(campaign.promises):
+            yield campaign, ("promises", index), promise, f'the campaign promise "{promise.text}"', True
+
+
+def commitment_of(entity, item) -> str | None:
+    """The commitment an item names; an acceptable answer without a metric is compared with the
+    first commitment its question probes."""
+    named = getattr(item, "commitment", None)
+    if named:
+        return named
+    probes = getattr(entity, "probes", None)
+    if probes and item.metric is None and item.value is not None:
+        return probes[0]
     return None
 
 

@@ -86,9 +86,23 @@ def campaign_unapproved_proposition(pb):
                                  f'the value proposition "{vid}", which is {vp.status}, not approved.')
 
 
-# Fields about what the client pays us; an advertising budget (paid to the ad platform) is not.
+# Fields about what the client pays us; an advertising budget (paid to the ad platform) is not,
+# and neither is a field about time or a count ("software_budget_months_away").
 _BUDGET_WORDS = ("budget", "price", "fee", "retainer")
 _AD_SPEND_WORDS = ("ad_budget", "ad_spend", "ads_budget")
+_NOT_MONEY_TOKENS = {"months", "years", "weeks", "days", "hours", "away", "count", "number"}
+_PER_UNIT_TOKENS = {"seat": "seat", "seats": "seat", "user": "user", "users": "user", "licence": "licence",
+                    "license": "licence", "licenses": "licence", "licences": "licence"}
+
+
+def _price_fits_field(price, field: str) -> bool:
+    """Whether a budget condition on ``field`` is about an amount like ``price``: not a time or a
+    count, and per seat exactly when the price is per seat."""
+    tokens = field.lower().replace("-", "_").split("_")
+    if _NOT_MONEY_TOKENS & set(tokens):
+        return False
+    field_unit = next((_PER_UNIT_TOKENS[t] for t in tokens if t in _PER_UNIT_TOKENS), None)
+    return getattr(price, "unit", None) == field_unit
 
 
 @rule("PB604", "campaign-offer-contradicted", W, "A campaign's offer or price contradicts a question or commitment.",
@@ -124,11 +138,11 @@ def campaign_offer_contradicted(pb):
             if flag.when:
                 field, ops = next(iter(flag.when.items()))
                 if any(w in field for w in _BUDGET_WORDS) and not any(w in field for w in _AD_SPEND_WORDS):
-                    budget_flags.append((q, flag, to_range(ops)))
+                    budget_flags.append((q, flag, field, to_range(ops)))
     for c in pb.of("campaign"):
         if c.price is not None:
-            for q, flag, wanted in budget_flags:
-                if in_interval(c.price.amount, wanted):
+            for q, flag, field, wanted in budget_flags:
+                if _price_fits_field(c.price, field) and in_interval(c.price.amount, wanted):
                     yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
                                      f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
         for index, promise in enumerate(c.promises):

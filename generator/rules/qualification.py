@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ..findings import Severity
+from ..metrics import CATALOGUE, describe_direction
 from ..model import FRAMEWORKS
 from ..units import describe
 from . import rule
-from ._util import exceeded_commitment
+from ._util import _unknown_metric, commitment_of, exceeded_commitment, judge, promises
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -218,3 +219,133 @@ def expectation_gap(pb):
                 yield pb.finding("PB306", persona, ("expectations", index),
                                  f'The persona "{persona.id}" expects "{exp.text}" ({describe(exp.value)}) '
                                  f'but the commitment "{c.id}" is {describe(c.value)}.')
+
+
+def _catalogue_text() -> str:
+    rows = [f"    - {m.id}: {m.kind}, {describe_direction(m)} ({m.label})" for m in CATALOGUE.values()]
+    return "\n".join(rows)
+
+
+def unknown_metric(pb):
+    yield from _metric_findings(pb, "PB307")
+    for c in pb.of("commitment"):
+        if c.metric not in pb.metrics:
+            yield pb.finding("PB307", c, ("metric",), _unknown_metric(pb, c.metric, f'the commitment "{c.id}"'))
+
+
+unknown_metric.__doc__ = """Every expectation, answer, claim, remedy and campaign promise that names a metric is
+    compared with the service commitment of that metric, through the metric's kind (duration,
+    cadence, count, money, percentage, set, yes/no) and its direction: which value is more for
+    the client. A shorter reply time is more, but a longer trial, warranty or return window is
+    more. A metric that is neither in the catalogue below nor declared in the playbook's own
+    ``metrics:`` section (a misspelling such as respone_time) is compared with nothing, so the
+    promise would go unchecked. Declare a metric of your business once, next to its commitments;
+    a declaration with a catalogue name replaces the catalogue's:
+
+        metrics:
+          - {id: fitting_time, name: Time to fit a chair, kind: duration, more: shorter}
+
+    The catalogue:
+
+    """ + _catalogue_text().lstrip()
+
+rule("PB307", "unknown-metric", E, "A promise or commitment names a metric nobody declares.",
+     fail="""
+     # file: personas/erin.yaml
+     id: erin
+     name: Erin
+     expectations:
+       - {text: An answer within two days, metric: respone_time, value: 2d business}
+     # file: definitions/commitments.yaml
+     service_commitments:
+       - {id: first-response, name: First response, metric: response_time, value: 1d business}
+     """, ok="""
+     # file: personas/erin.yaml
+     id: erin
+     name: Erin
+     expectations:
+       - {text: An answer within two days, metric: response_time, value: 2d business}
+       - {text: A chair fitted within a week, metric: fitting_time, value: 1w}
+     # file: definitions/commitments.yaml
+     metrics:
+       - {id: fitting_time, name: Time to fit a chair, kind: duration, more: shorter}
+     service_commitments:
+       - {id: first-response, name: First response, metric: response_time, value: 1d business}
+       - {id: fitting, name: Fitting within five days, metric: fitting_time, value: 5d}
+     """)(unknown_metric)
+
+
+def _metric_findings(pb, code):
+    for entity, path, item, what, compare in promises(pb):
+        verdict = judge(pb, item.metric, item.value, commitment_of(entity, item), what=what, compare=compare)
+        if verdict.problem and verdict.problem[0] == code:
+            _, sub, message = verdict.problem
+            yield pb.finding(code, entity, path + sub, message)
+
+
+@rule("PB308", "commitment-metric-mismatch", E, "A promise names a commitment that measures something else.",
+      fail="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+        - {id: delivery, name: Delivery in five business days, metric: delivery_time, value: 5d business}
+      value_propositions:
+        - id: try-at-home
+          name: Try it at home
+          statement: Sit on it for a month before you decide.
+          claims:
+            - {text: A 30-day home trial, metric: trial_period, value: 30d, commitment: delivery}
+      """, ok="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+        - {id: delivery, name: Delivery in five business days, metric: delivery_time, value: 5d business}
+      value_propositions:
+        - id: try-at-home
+          name: Try it at home
+          statement: Sit on it for a month before you decide.
+          claims:
+            - {text: A 30-day home trial, metric: trial_period, value: 30d, commitment: free-trial}
+      """)
+def commitment_metric_mismatch(pb):
+    """A promise that names both a metric and a commitment is compared with that commitment. If
+    the commitment measures something else (a trial claim pointing at the delivery commitment),
+    a trial would be compared with a delivery time and the answer would mean nothing. Name the
+    commitment of the same metric."""
+    yield from _metric_findings(pb, "PB308")
+
+
+@rule("PB309", "uncomparable-value", W, "A promise's value cannot be compared with its commitment.",
+      fail="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+      qualifying_questions:
+        - id: trial
+          question: How long would you like to try the chair at home?
+          probes: [free-trial]
+          acceptable:
+            - {text: A few weeks, metric: trial_period, value: a while}
+      """, ok="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+      qualifying_questions:
+        - id: trial
+          question: How long would you like to try the chair at home?
+          probes: [free-trial]
+          acceptable:
+            - {text: A few weeks, metric: trial_period, value: 3 weeks}
+          red_flags:
+            - {text: Free returns whenever I like, metric: trial_period, value: forever}
+      """)
+def uncomparable_value(pb):
+    """Values are read as people write them: durations ("4h business", "2 weeks", "12 months",
+    "1 year", "same day", "next business day", "within the hour", "forever", "unlimited",
+    "lifetime"), cadences ("weekly", "twice a month", "every 6 months"), counts ("5", "24/7",
+    "Monday–Friday 9:00–17:30", "unlimited"), money ("$750", "750 USD", "1,200 EUR/month", "29 USD
+    per seat/month"), percentages ("99.9%"), sets ([email, phone]) and yes/no. "Same day" counts
+    as half a business day: more than "next business day", less than "within the hour".
+
+    A value that cannot be read for its metric, a commitment value that cannot be read when a
+    promise is compared with it, money in two currencies or per different units, and a metric no
+    commitment measures are each reported here, saying what is expected: the checker never stays
+    silent about a promise it could not compare. Red flags are read too, but never reported as
+    asking too much: that is what they are for."""
+    yield from _metric_findings(pb, "PB309")
