@@ -8,6 +8,7 @@ Criteria, expectations and commitments are structured data, not prose, so they c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr,
@@ -147,11 +148,15 @@ _METRIC_HELP = dict(description="What is measured: a metric from the catalogue (
                     json_schema_extra={"examples": sorted(CATALOGUE)})
 
 
+_METRIC_NAME = r"^[a-z][a-z0-9_]*$"
+
+
 class MetricDeclaration(Model):
     """A metric the playbook declares or overrides: its name, kind and which value is more."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The metric's name as promises write it, "
-                    "for example trial_period.", json_schema_extra={"examples": sorted(CATALOGUE)})
+    KIND: ClassVar[str] = "metric"
+    id: str = Field(description="The metric's name as promises write it, for example trial_period.",
+                    json_schema_extra={"examples": sorted(CATALOGUE), "pattern": _METRIC_NAME})
     name: str | None = Field(None, description="How people call it, for example Free trial.")
     kind: Literal[KINDS]
     more: Literal[ALL_DIRECTIONS] | None = Field(None, description="Which value is more for the client: "
@@ -160,12 +165,20 @@ class MetricDeclaration(Model):
                                                  "superset (set), yes or no (yes/no).")
     description: str | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _metric_name(cls, value):
+        if not re.fullmatch(_METRIC_NAME, value):
+            raise ValueError(f'is "{value}", which is not a metric name; write it in lowercase words '
+                             "joined by underscores, like trial_period")
+        return value
+
     @field_validator("more")
     @classmethod
     def _more_fits_kind(cls, value, info):
         kind = info.data.get("kind")
         if value is not None and kind in DIRECTIONS and value not in DIRECTIONS[kind]:
-            raise ValueError(f'"{value}" is not a direction of a {kind}; use '
+            raise ValueError(f'is "{value}", which is not a direction of a {kind}; use '
                              + " or ".join(DIRECTIONS[kind]))
         return value
 

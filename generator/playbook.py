@@ -267,7 +267,38 @@ def _add_definitions(pb: Playbook, loaded: LoadedFile):
 _ADAPTERS: dict[str, TypeAdapter] = {}
 
 
+def _add_metrics(pb: Playbook, value, data, path: str, where: Location):
+    """Each metric declaration on its own, so one mistake does not hide the others."""
+    if value is None:
+        return
+    if not isinstance(value, LocList):
+        pb.findings.append(Finding("PB010", where, '"metrics" should be a list of metric declarations, '
+                                   "each like {id: fitting_time, kind: duration, more: shorter}."))
+        return
+    for index, item in enumerate(value):
+        if not isinstance(item, LocDict):
+            line, col = locate(data, ("metrics", index)) or (1, 1)
+            pb.findings.append(Finding("PB010", Location(path, line, col), "Each metric declaration should be "
+                                       "a mapping like {id: fitting_time, kind: duration, more: shorter}."))
+            continue
+        ident = item.get("id")
+        ident = ident if isinstance(ident, str) else None
+        if ident:
+            pb.known_ids["metric"].add(ident)
+        try:
+            declaration = m.MetricDeclaration.model_validate(item)
+        except ValidationError as exc:
+            pb.findings.extend(_validation_findings(exc, data, path, ("metrics", index), m.MetricDeclaration,
+                                                    "metric declaration", ident))
+            continue
+        declaration._raw, declaration._file, declaration._base = data, path, ("metrics", index)
+        pb.metric_declarations.append(declaration)
+
+
 def _add_setting(pb: Playbook, section: m.Section, value, data, path: str, where: Location):
+    if section.key == "metrics":
+        _add_metrics(pb, value, data, path, where)
+        return
     adapter = _ADAPTERS.setdefault(section.key, TypeAdapter(section.value_type))
     try:
         parsed = adapter.validate_python(value if value is not None else [])
@@ -283,10 +314,6 @@ def _add_setting(pb: Playbook, section: m.Section, value, data, path: str, where
         pb.frameworks_at = where
     elif section.key == "out_of_scope":
         pb.out_of_scope.extend(parsed)
-    elif section.key == "metrics":
-        for index, declaration in enumerate(parsed):
-            declaration._raw, declaration._file, declaration._base = data, path, ("metrics", index)
-            pb.metric_declarations.append(declaration)
 
 
 def _add_entity(pb: Playbook, cls: type[m.Entity], raw, path: str, base: tuple, root=None):

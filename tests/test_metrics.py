@@ -303,10 +303,27 @@ def test_a_declaration_whose_direction_does_not_fit_its_kind_is_located(check_fi
     found, result = _chair_shop(check_files, **{"definitions/more.yaml": """
         metrics:
           - {id: fitting_time, kind: duration, more: higher}
+          - {id: assembly_time, kind: duration, more: shorter}
+          - {id: colours, kind: palette}
+        service_commitments:
+          - {id: fitting, name: Fitted within a week, metric: fitting_time, value: 1w}
+          - {id: assembly, name: Assembled within a day, metric: assembly_time, value: 1d}
+        value_propositions:
+          - id: fitted
+            name: Fitted fast
+            statement: A chair that fits.
+            claims:
+              - {text: Fitted in two days, metric: fitting_time, value: 2d}
+              - {text: Assembled in an hour, metric: assembly_time, value: 1h}
         """})
-    assert ("PB010", "definitions/more.yaml", 2) in found
-    message = next(f.message for f in result.findings if f.code == "PB010")
-    assert '"higher" is not a direction of a duration; use shorter or longer' in message
+    # each declaration stands alone: the valid one is compared, the invalid ones are reported once
+    assert {f for f in found if f[0] in ("PB010", "PB307", "PB405")} == {
+        ("PB010", "definitions/more.yaml", 2), ("PB010", "definitions/more.yaml", 4),
+        ("PB405", "definitions/more.yaml", 14)}
+    messages = [f.message for f in result.findings if f.code == "PB010"]
+    assert 'In the metric declaration "fitting_time", "more" is "higher", which is not a direction of a duration; ' \
+        "use shorter or longer." in messages
+    assert any("should be one of: duration, cadence, count, money, percentage, set or yes/no" in m for m in messages)
 
 
 def test_a_promise_naming_a_commitment_of_another_metric_is_pb308(check_files):

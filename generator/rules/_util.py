@@ -174,6 +174,8 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
     if metric_name is None:
         return Verdict()
     metric = pb.metrics.get(metric_name)
+    if metric is None and metric_name in pb.known_ids["metric"]:
+        return Verdict()  # its declaration is invalid, and reported where it is written
     if metric is None:
         return Verdict(problem=("PB307", ("metric",), _unknown_metric(pb, metric_name, what)))
     if named is not None and named.metric != metric_name:

@@ -229,7 +229,7 @@ def _catalogue_text() -> str:
 def unknown_metric(pb):
     yield from _metric_findings(pb, "PB307")
     for c in pb.of("commitment"):
-        if c.metric not in pb.metrics:
+        if c.metric not in pb.metrics and c.metric not in pb.known_ids["metric"]:
             yield pb.finding("PB307", c, ("metric",), _unknown_metric(pb, c.metric, f'the commitment "{c.id}"'))
 
 
