@@ -155,7 +155,7 @@ _IMMEDIATE = {"immediately", "immediate", "instantly", "instant", "real time", "
 
 _LONG_UNITS = {"mo": 730.0, "mos": 730.0, "month": 730.0, "months": 730.0,
                "y": 8760.0, "yr": 8760.0, "yrs": 8760.0, "year": 8760.0, "years": 8760.0,
-               "quarter": 2190.0, "quarters": 2190.0}
+               "quarter": 2190.0, "quarters": 2190.0, "fortnight": 336.0, "fortnights": 336.0}
 _LEADING = re.compile(r"^(?:within|in|under|less than|up to|at most|no more than|no later than|"
                       r"inside|by)\s+(?:the\s+)?", re.IGNORECASE)
 _DURATION_WORDS = re.compile(
@@ -191,6 +191,8 @@ def _read_duration(text: str) -> float | None:
     t = _LEADING.sub("", t)
     if t in ("the hour", "an hour", "the same hour", "hour"):
         return 1.0
+    if t in ("tomorrow", "the next day"):
+        return 24.0
     if _SAME_DAY.match(t):
         return SAME_DAY.calendar_hours
     m = _NEXT_DAY.match(t)

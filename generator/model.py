@@ -149,6 +149,9 @@ _METRIC_HELP = dict(description="What is measured: a metric from the catalogue (
 
 
 _METRIC_NAME = r"^[a-z][a-z0-9_]*$"
+_VALUE_HELP = ('Written as people do, in the kind of its metric: "2d business", "same day", "30 days", '
+               '"1 year", "forever"; "weekly", "twice a month"; "5", "24/7"; "$750", "29 USD per seat/month"; '
+               '"99.9%"; [email, phone]; yes or no.')
 
 
 class MetricDeclaration(Model):
@@ -188,7 +191,7 @@ class Promise(Model):
 
     text: str
     metric: str | None = Field(None, **_METRIC_HELP)
-    value: str | list[str] | None = None
+    value: str | list[str] | None = Field(None, description=_VALUE_HELP)
     commitment: CommitmentRef | None = None
 
 
@@ -240,7 +243,7 @@ class Commitment(Entity):
     metric: str = Field(description="What is promised: a metric from the catalogue (response_time, "
                         "trial_period, meeting_cadence, channels, price, uptime ...) or one declared in "
                         "the playbook's metrics: section.", json_schema_extra={"examples": sorted(CATALOGUE)})
-    value: str | list[str]
+    value: str | list[str] = Field(description=_VALUE_HELP)
     details: str | None = None
 
 
@@ -449,7 +452,7 @@ class Answer(Model):
     text: str
     when: Condition | None = None
     metric: str | None = Field(None, **_METRIC_HELP)
-    value: str | list[str] | None = None
+    value: str | list[str] | None = Field(None, description=_VALUE_HELP)
 
 
 class Question(Entity):

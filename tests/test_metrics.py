@@ -82,7 +82,8 @@ def _metric_codes(found):
     ("response_time", "within 24 hours", 24), ("response_time", "next day", 24),
     ("response_time", "next business day", 24 * 7 / 5), ("response_time", "1d business", 24 * 7 / 5),
     ("response_time", "same day", 4 * 24 * 7 / 5 / 8), ("response_time", "same-day", 4 * 24 * 7 / 5 / 8),
-    ("response_time", "immediately", 0),
+    ("response_time", "immediately", 0), ("response_time", "by tomorrow", 24),
+    ("trial_period", "a fortnight", 336), ("trial_period", "90 minutes", 1.5),
     ("meeting_cadence", "weekly", 52), ("meeting_cadence", "twice a month", 24),
     ("meeting_cadence", "every 6 months", 2), ("meeting_cadence", "once a quarter", 4),
     ("meeting_cadence", "every other week", 26),
@@ -464,3 +465,15 @@ def test_diff_grades_a_shorter_trial_as_weakened(example_repo):
     edit(commitments, "value: 14d}", "value: 60d}")
     data = json.loads(run_diff(example_repo, "--format", "json").output)
     assert [i["code"] for i in data["impacts"] if i["code"].startswith("commitment-")] == ["commitment-strengthened"]
+
+
+def test_the_rule_docs_list_the_catalogue(tmp_path):
+    from click.testing import CliRunner
+    from generator.cli import main
+    out = CliRunner().invoke(main, ["rule", "PB307"]).output
+    for metric in CATALOGUE.values():
+        assert f"- {metric.id}: {metric.kind}," in out
+    assert "- trial_period: duration, a longer time is more (Free trial)" in out
+    listing = CliRunner().invoke(main, ["rules"]).output
+    for code in ("PB307", "PB308", "PB309"):
+        assert code in listing
