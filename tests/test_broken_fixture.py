@@ -77,6 +77,7 @@ EXPECTED = [
     ("PB302", "definitions/qualifying-questions.yaml", 27),
     ("PB305", "definitions/qualifying-questions.yaml", 37),
     ("PB024", "definitions/qualifying-questions.yaml", 39),
+    ("PB310", "definitions/qualifying-questions.yaml", 49),
     ("PB206", "definitions/scoring.yaml", 8),
     ("PB205", "definitions/scoring.yaml", 12),
     ("PB208", "definitions/scoring.yaml", 17),

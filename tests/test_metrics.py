@@ -392,16 +392,29 @@ def test_values_that_cannot_be_compared_are_pb309_saying_why(check_files):
     ])
 
 
-def test_a_red_flag_asking_more_is_not_reported(check_files):
-    found, _ = _chair_shop(check_files, **{"definitions/questions.yaml": """
-        qualifying_questions:
-          - id: trial
-            question: How long would you like to try the chair at home?
-            probes: [home-trial]
-            red_flags:
-              - {text: Free returns whenever I like, metric: trial_period, value: forever}
-        """})
-    assert _metric_codes(found) == set()
+RED_FLAG = """
+qualifying_questions:
+  - id: trial
+    question: How long would you like to try the chair at home?
+    probes: [home-trial]
+    red_flags:
+      - {{text: A red flag, metric: trial_period, value: {value}}}
+"""
+
+
+@pytest.mark.parametrize("value", ["forever", "365d", "1y", "unlimited", "60 days"])
+def test_a_red_flag_asking_more_is_not_reported(check_files, value):
+    found, _ = _chair_shop(check_files, **{"definitions/questions.yaml": RED_FLAG.format(value=value)})
+    assert _metric_codes(found | set()) == set() and not {f for f in found if f[0] == "PB310"}
+
+
+@pytest.mark.parametrize("value", ["14d", "30 days", "1 month", "2 weeks"])
+def test_a_red_flag_for_a_trial_we_already_give_is_pb310(check_files, value):
+    found, result = _chair_shop(check_files, **{"definitions/questions.yaml": RED_FLAG.format(value=value)})
+    assert {f for f in found if f[0] in ("PB305", "PB309", "PB310")} == {("PB310", "definitions/questions.yaml", 6)}
+    assert next(f.message for f in result.findings if f.code == "PB310") == (
+        f'The question "trial" treats "A red flag" ({value}) as a red flag, but the commitment "home-trial" (30d) '
+        "already delivers that; move it to acceptable or correct its value.")
 
 
 def test_remedies_and_campaign_promises_follow_the_direction(check_files):

@@ -159,15 +159,15 @@ class Verdict:
 
     metric: Metric | None = None
     exceeded: object = None             # the commitment it asks more than
+    within: object = None               # when it asks no more than any: the first commitment compared
     problem: tuple | None = None        # (code, path inside the item, message) when not compared
 
 
 def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, *,
-          what: str = "this", compare: bool = True) -> Verdict:
+          what: str = "this") -> Verdict:
     """Compare a promise (``metric_name``, ``value``, optional commitment id) with the commitments.
 
-    ``what`` names the promise in messages ('the claim "Same-day reply"'). With ``compare`` off
-    (red flags) the value is only read, so nothing goes unread, but never reported as too much."""
+    ``what`` names the promise in messages ('the claim "Same-day reply"')."""
     named = pb.get("commitment", commitment_id) if commitment_id else None
     if metric_name is None and named is not None:
         metric_name = named.metric
@@ -192,13 +192,9 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
                                         f'"{_show(value)}" {_clause(asked.reason)}.'))
     candidates = [named] if named is not None else commitments_by_metric(pb).get(metric_name, [])
     if not candidates:
-        if not compare:
-            return Verdict(metric)
         return Verdict(metric, problem=("PB309", ("metric",), f"{_cap(what)} cannot be compared: no service "
                                         f"commitment measures {metric_name}. Add the commitment, or remove "
                                         "the metric if the business promises nothing on it."))
-    if not compare:
-        return Verdict(metric)
     for c in candidates:
         committed = read_value(metric, c.value)
         if isinstance(committed, Unreadable):
@@ -212,7 +208,7 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
                                             "the same way."))
         if outcome:
             return Verdict(metric, exceeded=c)
-    return Verdict(metric)
+    return Verdict(metric, within=candidates[0])
 
 
 def exceeded_commitment(pb, metric: str | None, value, commitment_id: str | None = None):
@@ -250,26 +246,24 @@ def _unknown_metric(pb, name: str, what: str) -> str:
 
 
 def promises(pb):
-    """Every item that names a metric or a commitment: (entity, path, item, what, compare).
-
-    ``compare`` is False for red flags: they are meant to ask for more than we deliver."""
+    """Every item that may name a metric or a commitment: (entity, path, item, what)."""
     for persona in pb.personas:
         for index, exp in enumerate(persona.expectations):
-            yield persona, ("expectations", index), exp, f'the expectation "{exp.text}"', persona.kind == "buyer"
+            yield persona, ("expectations", index), exp, f'the expectation "{exp.text}"'
     for q in pb.of("question"):
         for index, answer in enumerate(q.acceptable):
-            yield q, ("acceptable", index), answer, f'the acceptable answer "{answer.text}"', True
+            yield q, ("acceptable", index), answer, f'the acceptable answer "{answer.text}"'
         for index, flag in enumerate(q.red_flags):
-            yield q, ("red_flags", index), flag, f'the red flag "{flag.text}"', False
+            yield q, ("red_flags", index), flag, f'the red flag "{flag.text}"'
     for vp in pb.of("proposition"):
         for index, claim in enumerate(vp.claims):
-            yield vp, ("claims", index), claim, f'the claim "{claim.text}"', True
+            yield vp, ("claims", index), claim, f'the claim "{claim.text}"'
     for proc in pb.of("complaint"):
         for index, remedy in enumerate(proc.remedies):
-            yield proc, ("remedies", index), remedy, f'the remedy "{remedy.text}"', True
+            yield proc, ("remedies", index), remedy, f'the remedy "{remedy.text}"'
     for campaign in pb.of("campaign"):
         for index, promise in enumerate(campaign.promises):
-            yield campaign, ("promises", index), promise, f'the campaign promise "{promise.text}"', True
+            yield campaign, ("promises", index), promise, f'the campaign promise "{promise.text}"'
 
 
 def commitment_of(entity, item) -> str | None:

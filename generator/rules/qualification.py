@@ -276,8 +276,8 @@ rule("PB307", "unknown-metric", E, "A promise or commitment names a metric nobod
 
 
 def _metric_findings(pb, code):
-    for entity, path, item, what, compare in promises(pb):
-        verdict = judge(pb, item.metric, item.value, commitment_of(entity, item), what=what, compare=compare)
+    for entity, path, item, what in promises(pb):
+        verdict = judge(pb, item.metric, item.value, commitment_of(entity, item), what=what)
         if verdict.problem and verdict.problem[0] == code:
             _, sub, message = verdict.problem
             yield pb.finding(code, entity, path + sub, message)
@@ -347,5 +347,47 @@ def uncomparable_value(pb):
     promise is compared with it, money in two currencies or per different units, and a metric no
     commitment measures are each reported here, saying what is expected: the checker never stays
     silent about a promise it could not compare. Red flags are read too, but never reported as
-    asking too much: that is what they are for."""
+    asking too much: that is what they are for (PB310 reports one that asks no more than we
+    deliver)."""
     yield from _metric_findings(pb, "PB309")
+
+
+@rule("PB310", "red-flag-within-commitment", W, "A red flag asks no more than we already deliver.",
+      fail="""
+      service_commitments:
+        - {id: first-response, name: Replies within one business day, metric: response_time, value: 1d business}
+      qualifying_questions:
+        - id: response
+          question: How quickly do you expect a reply?
+          probes: [first-response]
+          red_flags:
+            - {text: Replies within two days, metric: response_time, value: 2d business}
+      """, ok="""
+      service_commitments:
+        - {id: first-response, name: Replies within one business day, metric: response_time, value: 1d business}
+      qualifying_questions:
+        - id: response
+          question: How quickly do you expect a reply?
+          probes: [first-response]
+          acceptable:
+            - {text: Replies within two days, metric: response_time, value: 2d business}
+          red_flags:
+            - {text: Replies within the hour, metric: response_time, value: within the hour}
+      """)
+def red_flag_within_commitment(pb):
+    """A red flag with a metric and a value says "a prospect who wants this is one we cannot
+    serve". When the commitment of that metric already delivers it (a red flag for a two-day
+    reply when we reply within one business day, or for a 14-day trial when the trial is 30
+    days), sales turns away clients we can serve, and the question contradicts the commitment.
+    Move the answer to acceptable, or correct its value."""
+    for q in pb.of("question"):
+        for index, flag in enumerate(q.red_flags):
+            if flag.value is None:
+                continue
+            verdict = judge(pb, flag.metric, flag.value, commitment_of(q, flag))
+            c = verdict.within
+            if c is not None and verdict.problem is None:
+                yield pb.finding("PB310", q, ("red_flags", index),
+                                 f'The question "{q.id}" treats "{flag.text}" ({describe(flag.value)}) as a red '
+                                 f'flag, but the commitment "{c.id}" ({describe(c.value)}) already delivers that; '
+                                 "move it to acceptable or correct its value.")
