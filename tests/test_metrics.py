@@ -65,7 +65,7 @@ def _chair_shop(check_files, **files):
 
 
 def _metric_codes(found):
-    keep = {"PB305", "PB306", "PB307", "PB308", "PB309", "PB405", "PB510", "PB604"}
+    keep = {"PB305", "PB306", "PB307", "PB308", "PB309", "PB310", "PB405", "PB510", "PB604"}
     return {f for f in found if f[0] in keep}
 
 
@@ -405,13 +405,13 @@ qualifying_questions:
 @pytest.mark.parametrize("value", ["forever", "365d", "1y", "unlimited", "60 days"])
 def test_a_red_flag_asking_more_is_not_reported(check_files, value):
     found, _ = _chair_shop(check_files, **{"definitions/questions.yaml": RED_FLAG.format(value=value)})
-    assert _metric_codes(found | set()) == set() and not {f for f in found if f[0] == "PB310"}
+    assert _metric_codes(found) == set()
 
 
 @pytest.mark.parametrize("value", ["14d", "30 days", "1 month", "2 weeks"])
 def test_a_red_flag_for_a_trial_we_already_give_is_pb310(check_files, value):
     found, result = _chair_shop(check_files, **{"definitions/questions.yaml": RED_FLAG.format(value=value)})
-    assert {f for f in found if f[0] in ("PB305", "PB309", "PB310")} == {("PB310", "definitions/questions.yaml", 6)}
+    assert _metric_codes(found) == {("PB310", "definitions/questions.yaml", 6)}
     assert next(f.message for f in result.findings if f.code == "PB310") == (
         f'The question "trial" treats "A red flag" ({value}) as a red flag, but the commitment "home-trial" (30d) '
         "already delivers that; move it to acceptable or correct its value.")
