@@ -18,6 +18,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,27 +39,71 @@ class OutputRefused(Exception):
     """An output folder that playbook must not replace; the message says why and what to do."""
 
 
-def _git_top(path: Path) -> Path | None:
+def _git(path: Path, *args: str) -> str | None:
     try:
-        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(["git", "-C", str(path), "rev-parse", *args], capture_output=True, text=True)
     except OSError:
         return None
-    if proc.returncode != 0 or not proc.stdout.strip():
-        return None
-    return Path(proc.stdout.strip()).resolve()
+    out = proc.stdout.strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def _git_dirs(root: Path) -> list[Path]:
+    """The git folders of the repository holding the playbook (a subfolder's .git is higher up)."""
+    out = []
+    for arg in ("--absolute-git-dir", "--git-common-dir"):
+        found = _git(root, arg)
+        if found:
+            folder = Path(found)
+            out.append((folder if folder.is_absolute() else root / folder).resolve())
+    return out
 
 
 def within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def is_marked(folder: Path) -> bool:
+    """Whether ``folder`` holds playbook's marker: a small regular file with the marker's text."""
+    marker = folder / MARKER
+    try:
+        if marker.is_symlink() or not marker.is_file() or marker.stat().st_size > 4096:
+            return False
+        return marker.read_text(encoding="utf-8").startswith(MARKER_TEXT)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _looks_like_sources(folder: Path, entries: list[str]) -> str | None:
+    """Why ``folder`` must never be replaced even with a marker, or None."""
+    names = set(entries)
+    if {"HEAD", "objects", "refs"} <= names:
+        return "a git repository's own folder"
+    if "playbook.yaml" in names:
+        return "a playbook"
+    for sources in {"personas", "definitions"} & names:
+        try:
+            if any(n.endswith((".yaml", ".yml")) for n in os.listdir(folder / sources)):
+                return "a playbook"
+        except OSError:
+            pass
+    return None
+
+
 def check_target(target: Path, root: Path, what: str = "site folder") -> Path:
     """The resolved ``target`` if playbook may replace it, else :class:`OutputRefused`."""
+    try:
+        return _check_target(target, root, what)
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of symbolic links ...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputRefused(f"The {what} {target} cannot be used: {reason}.") from None
+
+
+def _check_target(target: Path, root: Path, what: str) -> Path:
     shown = str(target)
     if target.is_symlink():
         raise OutputRefused(f"The {what} {shown} is a symbolic link; name a real folder.")
-    path = target.resolve()
+    path = target.resolve(strict=False)
     root = root.resolve()
     home = Path.home().resolve()
     if path == Path(path.anchor):
@@ -74,8 +119,12 @@ def check_target(target: Path, root: Path, what: str = "site folder") -> Path:
         if within(path, source.resolve()) or within(source, path):
             raise OutputRefused(f"The {what} {shown} holds or is inside the playbook's {name}/ folder; "
                                 "name a folder of its own, such as site/.")
-    top = _git_top(path if path.exists() else path.parent)
-    if top is not None and path == top:
+    for git_dir in _git_dirs(root):
+        if within(path, git_dir) or within(git_dir, path):
+            raise OutputRefused(f"The {what} {shown} is inside git's own folder ({git_dir}); "
+                                "name a folder of its own, such as site/.")
+    top = _git(path if path.exists() else path.parent, "--show-toplevel")
+    if top is not None and path == Path(top).resolve():
         raise OutputRefused(f"The {what} {shown} is the root of a git work tree; name a folder inside it.")
     if path.exists():
         if not path.is_dir():
@@ -84,7 +133,10 @@ def check_target(target: Path, root: Path, what: str = "site folder") -> Path:
             entries = os.listdir(path)
         except OSError as exc:
             raise OutputRefused(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
-        if entries and MARKER not in entries:
+        sources = _looks_like_sources(path, entries)
+        if sources:
+            raise OutputRefused(f"The {what} {shown} is {sources}; name a new or empty folder.")
+        if entries and not is_marked(path):
             raise OutputRefused(
                 f"The {what} {shown} already holds files that playbook did not make, so it is left alone. "
                 f"Name a new or empty folder. (If it is a site an earlier version of playbook built, "
@@ -92,8 +144,18 @@ def check_target(target: Path, root: Path, what: str = "site folder") -> Path:
     return path
 
 
-def mark(folder: Path) -> None:
-    (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+def mark(folder: Path, owner: bool = False) -> None:
+    """Write the marker; ``owner`` adds which process owns the folder while it works in it."""
+    text = MARKER_TEXT + (f"process: {_namespace()} {os.getpid()}\n" if owner else "")
+    (folder / MARKER).write_text(text, encoding="utf-8")
+
+
+def _namespace() -> str:
+    """This process's pid namespace: a process id means the same process only within it."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
 
 
 def _alive(pid: int) -> bool:
@@ -103,26 +165,46 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except (PermissionError, OverflowError, ValueError, OSError):
+        return pid < 2**22  # not ours to judge: a real pid is alive, a made-up one is not
     return True
 
 
+# A folder from another pid namespace (another container on a shared workspace) is removed
+# only when it has not changed for this long: its process cannot be asked whether it lives.
+_FOREIGN_AGE_SECONDS = 24 * 3600
+
+
+def _abandoned(path: Path) -> bool:
+    if not is_marked(path):
+        return False
+    try:
+        text = (path / MARKER).read_text(encoding="utf-8")
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return False
+    found = re.search(r"^process: (\S+) (\d{1,10})$", text, re.MULTILINE)
+    if not found:
+        return False
+    namespace, pid = found.group(1), int(found.group(2))
+    if namespace != _namespace() or namespace == "-":
+        return age > _FOREIGN_AGE_SECONDS
+    return not _alive(pid)
+
+
 def clean_leftovers(parent: Path) -> list[str]:
-    """Remove what killed builds left in ``parent`` (their process is gone); names removed."""
+    """Remove what killed builds left in ``parent``: folders named and marked by playbook whose
+    process is gone. Names removed."""
     removed = []
     try:
         names = os.listdir(parent)
     except OSError:
         return removed
-    for name in names:
-        found = _LEFTOVER.match(name)
-        if not found:
+    for name in sorted(names):
+        if not _LEFTOVER.match(name):
             continue
         path = parent / name
-        if not path.is_dir() or path.is_symlink():
-            continue
-        if _alive(int(found.group("pid"))):
+        if path.is_symlink() or not path.is_dir() or not _abandoned(path):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(name)
@@ -130,10 +212,12 @@ def clean_leftovers(parent: Path) -> list[str]:
 
 
 def work_folder(parent: Path) -> Path:
-    """A new private folder beside the output, named so that a later build can clean it up."""
+    """A new private folder beside the output, named and marked so a later build can clean it up."""
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent))
+        work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent))
+        mark(work, owner=True)
+        return work
     except OSError as exc:
         raise OutputRefused(f"Cannot write in {parent}: {exc.strerror or exc}.") from None
 
@@ -157,7 +241,8 @@ def replace(new: Path, target: Path, root: Path, what: str = "site folder") -> N
     """Swap the finished tree ``new`` in at ``target``; the previous tree is deleted after.
 
     Holds a lock beside ``target`` so two builds of the same folder take turns, and checks the
-    target again under the lock (it may have changed while the site was building).
+    target again under the lock (it may have changed while the site was building). A target
+    that cannot be renamed (a mount point, as in a container) is emptied and filled in place.
     """
     mark(new)
     with _locked(target):
@@ -165,7 +250,14 @@ def replace(new: Path, target: Path, root: Path, what: str = "site folder") -> N
         old = None
         if target.exists():
             old = target.with_name(f"{WORK_PREFIX}old-{os.getpid()}-{secrets.token_hex(4)}-{target.name}")
-            target.rename(old)
+            try:
+                target.rename(old)
+            except OSError as exc:
+                if exc.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES):
+                    raise OutputRefused(f"Cannot replace the {what} {target}: {exc.strerror or exc}.") from None
+                _fill_in_place(new, target, what)
+                return
+            mark(old, owner=True)  # if this process dies now, the next build removes it
         try:
             new.rename(target)
         except OSError as exc:
@@ -175,3 +267,18 @@ def replace(new: Path, target: Path, root: Path, what: str = "site folder") -> N
             raise OutputRefused(f"Cannot put the {what} at {target}: {reason}.") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fill_in_place(new: Path, target: Path, what: str) -> None:
+    """Replace the contents of ``target`` (empty or made by playbook: checked) with ``new``'s."""
+    try:
+        for entry in os.listdir(target):
+            path = target / entry
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        for entry in os.listdir(new):
+            shutil.move(str(new / entry), str(target / entry))
+    except OSError as exc:
+        raise OutputRefused(f"Cannot write the {what} {target}: {exc.strerror or exc}.") from None

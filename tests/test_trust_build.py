@@ -111,22 +111,42 @@ def test_a_symlink_as_output_folder_is_refused(playbook_repo, tmp_path):
     assert os.listdir(tmp_path / "real") == []
 
 
-def test_leftovers_of_a_killed_build_are_cleaned_up_and_a_running_builds_are_not(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
-    killed_work = tmp_path / f".playbook-build-{dead}-abc"
-    killed_work.mkdir()
-    (killed_work / "site").mkdir()
-    killed_old = tmp_path / f".playbook-build-old-{dead}-site"
-    killed_old.mkdir()
-    outdir.mark(killed_old)
-    running = tmp_path / f".playbook-build-{os.getppid()}-xyz"
-    running.mkdir()
-    users = tmp_path / f".notes.old-{dead}"  # not a name playbook gives
-    users.mkdir()
+def _leftover(parent: Path, name: str, pid: int | None, namespace: str | None = None, marked=True) -> Path:
+    folder = parent / name
+    folder.mkdir()
+    (folder / "site").mkdir()
+    if marked:
+        text = outdir.MARKER_TEXT
+        if pid is not None:
+            text += f"process: {namespace or outdir._namespace()} {pid}\n"
+        (folder / outdir.MARKER).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_up_and_nothing_else(tmp_path):
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    killed_work = _leftover(tmp_path, f".playbook-build-{dead}-abc", dead)
+    killed_old = _leftover(tmp_path, f".playbook-build-old-{dead}-1a2b-site", dead)
+    keep = [
+        _leftover(tmp_path, f".playbook-build-{os.getppid()}-xyz", os.getppid()),  # still running
+        _leftover(tmp_path, f".playbook-build-{dead}-notes", None, marked=False),  # the user's, unmarked
+        _leftover(tmp_path, f".playbook-build-{dead}-nopid", None),  # marked but owned by no process
+        _leftover(tmp_path, f".playbook-build-{dead}-other", dead, namespace="4026531999"),  # another container
+        _leftover(tmp_path, ".playbook-build-99999999999999999999-x", 99999999999999999999 % 10**10),
+    ]
+    (tmp_path / f".notes.old-{dead}").mkdir()  # not a name playbook gives
+    forged = _leftover(tmp_path, f".playbook-build-{dead}-forged", None, marked=False)
+    (forged / outdir.MARKER).symlink_to("/nonexistent")
     removed = outdir.clean_leftovers(tmp_path)
-    assert sorted(removed) == sorted([killed_work.name, killed_old.name])
-    assert running.is_dir() and users.is_dir()
+    assert sorted(removed) == sorted([killed_work.name, killed_old.name, keep[-1].name])
+    assert all(k.is_dir() for k in keep[:-1]) and forged.is_dir() and (tmp_path / f".notes.old-{dead}").is_dir()
+
+
+def test_a_leftover_name_with_a_huge_process_id_does_not_break_the_build(playbook_repo, tmp_path):
+    (tmp_path / ".playbook-build-99999999999999999999-x").mkdir()
+    result = build(playbook_repo, "--site-dir", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
 
 
 def test_gitignore_written_by_init_ignores_build_leftovers(playbook_repo):
@@ -173,3 +193,74 @@ def test_two_real_builds_at_once_on_one_site_folder_both_succeed(playbook_repo, 
         results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
         assert [r[2] for r in results] == [0, 0, 0], results
     assert (site / "index.html").is_file()
+
+
+def test_a_forged_or_linked_marker_does_not_make_a_folder_replaceable(playbook_repo, tmp_path):
+    for name, make in (("linked", lambda m: m.symlink_to("/nonexistent")),
+                       ("empty", lambda m: m.write_text("", encoding="utf-8")),
+                       ("other", lambda m: m.write_text("anything", encoding="utf-8"))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "report.docx").write_bytes(b"precious")
+        make(folder / outdir.MARKER)
+        result = build(playbook_repo, "--site-dir", str(folder))
+        assert result.exit_code == 2, (name, result.output)
+        assert (folder / "report.docx").read_bytes() == b"precious"
+
+
+def test_a_marked_folder_that_holds_a_playbook_or_a_git_folder_is_refused(playbook_repo, tmp_path):
+    other = tmp_path / "other"
+    CliRunner().invoke(main, ["init", str(other), "--today", TODAY])
+    outdir.mark(other)
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    outdir.mark(bare)
+    for folder in (other, bare):
+        result = build(playbook_repo, "--site-dir", str(folder))
+        assert result.exit_code == 2, result.output
+    assert (other / "playbook.yaml").is_file() and (bare / "HEAD").is_file()
+
+
+def test_the_enclosing_repositorys_git_folder_is_refused(tmp_path):
+    mono = tmp_path / "mono"
+    CliRunner().invoke(main, ["init", str(mono / "pb"), "--today", TODAY])
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    for target in ("../.git/refs/tags", "../.git/newsite"):
+        result = build(mono / "pb", "--site-dir", target)
+        assert result.exit_code == 2, (target, result.output)
+        assert "git" in result.output
+    assert not (mono / ".git" / "newsite").exists()
+    assert not list((mono / ".git" / "refs" / "tags").iterdir())
+
+
+@pytest.mark.parametrize("target", ["loopa/x", "a" * 300])
+def test_an_unusable_output_path_is_a_usage_error(playbook_repo, target):
+    (playbook_repo / "loopa").symlink_to("loopb")
+    (playbook_repo / "loopb").symlink_to("loopa")
+    for option in ("--site-dir", "--markdown-dir"):
+        result = build(playbook_repo, option, target)
+        assert result.exit_code == 2, result.output
+        assert isinstance(result.exception, SystemExit)
+
+
+def test_a_folder_that_cannot_be_renamed_is_filled_in_place(tmp_path, monkeypatch):
+    root = tmp_path / "pb"
+    (root / "definitions").mkdir(parents=True)
+    target = tmp_path / "mount"
+    target.mkdir()  # an empty mount point, as in `docker run -v $PWD/out:/out`
+    real_rename = Path.rename
+
+    def busy(self, other):
+        if self == target:
+            raise OSError(16, "Device or resource busy")
+        return real_rename(self, other)
+
+    monkeypatch.setattr(Path, "rename", busy)
+    for round_ in range(2):
+        work = outdir.work_folder(tmp_path)
+        (work / "site").mkdir()
+        (work / "site" / "index.html").write_text(f"round {round_}", encoding="utf-8")
+        outdir.replace(work / "site", target, root)
+        shutil.rmtree(work)
+    assert (target / "index.html").read_text(encoding="utf-8") == "round 1"
+    assert outdir.is_marked(target)
