@@ -52,10 +52,14 @@ def md_escape(text) -> Markup:
 def tooltip_text(text: str) -> str:
     """Text for a ``title`` attribute that Material turns into a tooltip.
 
-    The attribute itself is escaped, but Material's tooltips put its (unescaped) value into the
-    page as HTML; angle brackets are therefore replaced by look-alikes so no tag can form.
+    Material's tooltips put the attribute's decoded value into the page as HTML, and the
+    Markdown engine writes an entity such as ``&lt;`` into the attribute as it is. So entities
+    are decoded first, angle brackets become look-alikes, and an ampersand that could start an
+    entity becomes a full-width one: no tag can form, however the text is encoded.
     """
-    return " ".join(str(text).split()).replace("<", "‹").replace(">", "›")
+    text = html.unescape(" ".join(str(text).split()))
+    text = text.replace("<", "\u2039").replace(">", "\u203a")
+    return re.sub(r"&(?=#?\w+;)", "\uff06", text)
 
 
 def edit_link(pattern: str, path: str) -> str | None:

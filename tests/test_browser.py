@@ -209,6 +209,7 @@ EVIL_IMG = '<img src=x onerror="window.__pwned=2">'
 TITLE_BREAKER = "</title><script>window.__pwned = 3</script> Evil two"
 # Material's tooltips (content.tooltips) show an abbreviation's title on hover.
 EVIL_TOOLTIP = '<img src=x onerror="window.__pwned=4">'
+EVIL_ENTITIES = '&lt;img src=x onerror="window.__pwned=5"&gt;'  # the same, written as entities
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +233,7 @@ def evil_url(tmp_path_factory):
             id: evil-two
             name: "{TITLE_BREAKER}"
             owner: sales
-            summary: Every page that says EVL shows the glossary's tooltip.
+            summary: Every page that says EVL or ENT shows the glossary's tooltip.
             """,
         "definitions/glossary.yaml": f"""
             glossary:
@@ -241,6 +242,11 @@ def evil_url(tmp_path_factory):
                 abbreviation: EVL
                 owner: sales
                 definition: '{EVIL_TOOLTIP} and <b>bold</b>'
+              - id: evl-entities
+                term: Entity term
+                abbreviation: ENT
+                owner: sales
+                definition: '{EVIL_ENTITIES} and &amp;lt;i&amp;gt;twice&amp;lt;/i&amp;gt; and &#60;b&#62;strong&#60;/b&#62;'
             """,
     }
     for rel, text in files.items():
@@ -400,6 +406,14 @@ def test_a_glossary_tooltip_shows_text_only(page, evil_url):
     assert page.locator("img[onerror]").count() == 0
     assert page.locator(".md-tooltip2 b, .md-tooltip b").count() == 0
     assert "onerror" in (tooltip.text_content() or "")  # the definition is shown, as text
+    page.mouse.move(0, 0)
+    page.locator("article abbr", has_text="ENT").first.hover()
+    tooltip = page.locator(".md-tooltip2, .md-tooltip").filter(has_text="strong").first
+    tooltip.wait_for(state="visible")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[onerror]").count() == 0
+    assert page.locator(".md-tooltip2 b, .md-tooltip2 i, .md-tooltip b, .md-tooltip i").count() == 0
 
 
 # ----------------------------------------------------------------------------- 5. screenshots

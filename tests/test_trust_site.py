@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -67,10 +68,23 @@ def test_a_file_name_cannot_make_the_edit_link_run_script(tmp_path):
 
 # ----------------------------------------------------------------------------- tooltips
 
-def test_tooltip_text_can_never_open_a_tag():
-    text = tooltip_text('Lead <img src=x onerror="alert(1)">\n  and <b>more</b>')
-    assert "<" not in text and ">" not in text
+@pytest.mark.parametrize("definition", [
+    'Lead <img src=x onerror="alert(1)">\n  and <b>more</b>',
+    "Lead &lt;img src=x onerror=alert(1)&gt;",  # entities: the Markdown engine keeps them as written
+    "Lead &#60;img src=x onerror=alert(1)&#x3e;",
+    "Lead &amp;lt;img src=x onerror=alert(1)&amp;gt;",  # encoded twice
+])
+def test_tooltip_text_can_never_open_a_tag(definition):
+    import markdown
+    text = tooltip_text(definition)
     assert "onerror" in text and "\n" not in text
+    page = markdown.markdown(f"MQL here\n\n*[MQL]: {text}", extensions=["abbr"])
+    title = html.unescape(re.search(r'title="([^"]*)"', page).group(1))  # what the browser decodes
+    assert "<" not in title and ">" not in title  # so Material's tooltip cannot render a tag
+
+
+def test_ordinary_ampersands_stay_as_written():
+    assert tooltip_text("R&D and Q & A") == "R&D and Q & A"
 
 
 def test_glossary_definitions_reach_the_abbreviation_list_without_angle_brackets(tmp_path):
