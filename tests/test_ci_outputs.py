@@ -410,7 +410,7 @@ def test_generate_baseline_exits_zero_on_a_clean_playbook_too(tmp_path):
     ('{"version": 1, "findings": {}}', "must be a list"),
     ('{"version": 1, "findings": [{"fingerprint": "abc", "count": 1}]}', "fingerprint"),
     ('{"version": 1, "findings": [{"fingerprint": "' + "a" * 64 + '", "count": 0}]}', "count"),
-    (b"\xff\xfe\x00", "cannot be read"),
+    (b"\xff\xfe\x00", "not UTF-8 text"),
 ])
 def test_bad_baselines_are_usage_errors(tmp_path, content, expected):
     write_playbook(tmp_path / "pb", CLEAN)
