@@ -133,9 +133,13 @@ def fmt(number: float) -> str:
 
 
 def commitments_by_metric(pb) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for c in pb.of("commitment"):
-        out.setdefault(c.metric, []).append(c)
+    """Metric -> its commitments (worked out once per playbook: every promise asks for it)."""
+    out = getattr(pb, "_commitments_by_metric", None)
+    if out is None:
+        out = {}
+        for c in pb.of("commitment"):
+            out.setdefault(c.metric, []).append(c)
+        pb._commitments_by_metric = out
     return out
 
 
@@ -264,6 +268,16 @@ def promises(pb):
     for campaign in pb.of("campaign"):
         for index, promise in enumerate(campaign.promises):
             yield campaign, ("promises", index), promise, f'the campaign promise "{promise.text}"'
+
+
+def promise_verdicts(pb) -> list:
+    """(entity, path, item, verdict) for every promise, judged once per playbook."""
+    out = getattr(pb, "_promise_verdicts", None)
+    if out is None:
+        out = [(entity, path, item, judge(pb, item.metric, item.value, commitment_of(entity, item), what=what))
+               for entity, path, item, what in promises(pb)]
+        pb._promise_verdicts = out
+    return out
 
 
 def commitment_of(entity, item) -> str | None:

@@ -7,7 +7,7 @@ from ..metrics import CATALOGUE, describe_direction
 from ..model import FRAMEWORKS
 from ..units import describe
 from . import rule
-from ._util import _unknown_metric, commitment_of, exceeded_commitment, judge, promises
+from ._util import _unknown_metric, commitment_of, exceeded_commitment, judge, promise_verdicts
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -276,8 +276,7 @@ rule("PB307", "unknown-metric", E, "A promise or commitment names a metric nobod
 
 
 def _metric_findings(pb, code):
-    for entity, path, item, what in promises(pb):
-        verdict = judge(pb, item.metric, item.value, commitment_of(entity, item), what=what)
+    for entity, path, item, verdict in promise_verdicts(pb):
         if verdict.problem and verdict.problem[0] == code:
             _, sub, message = verdict.problem
             yield pb.finding(code, entity, path + sub, message)
