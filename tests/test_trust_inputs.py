@@ -446,3 +446,19 @@ def test_generate_baseline_onto_a_pipe_or_device_is_refused(fresh, tmp_path):
     out = refused(invoke("check", fresh, "--generate-baseline", pipe, "-o", f"json={report}"))
     assert f"{pipe} is not a regular file" in out and not report.exists()
     assert "/dev/full is not a regular file" in refused(invoke("check", fresh, "--generate-baseline", "/dev/full"))
+
+
+def test_a_name_that_is_not_utf8_is_refused_and_nothing_is_written(tmp_path):
+    from click.testing import CliRunner
+    from generator.cli import main
+    name = b"x\xff".decode("utf-8", "surrogateescape")  # what a shell passes for such bytes
+    target = tmp_path / "acme"
+    result = CliRunner().invoke(main, ["init", str(target), "--name", name])
+    assert result.exit_code == 2 and "UTF-8" in result.output, result.output
+    assert not target.exists()
+    CliRunner().invoke(main, ["init", str(target), "--today", "2026-11-22"])
+    before = sorted(p.relative_to(target).as_posix() for p in target.rglob("*"))
+    for kind in ("persona", "term"):
+        result = CliRunner().invoke(main, ["new", kind, name, str(target)])
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == before

@@ -71,7 +71,9 @@ def _lines(text: str) -> list[str]:
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+    """Control characters, line breaks, or bytes that are not text (the shell passes bytes that
+    are not UTF-8 as lone surrogates, which no file can hold)."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in text)
 
 
 _MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#!|])")
@@ -208,10 +210,10 @@ def init(directory, name, package, today):
     """
     name = name.strip()
     if not name or _has_control(name):
-        raise _usage("--name should be one line of text.")
+        raise _usage("--name should be one line of UTF-8 text.")
     package = _detected_package() if package is None else package.strip()
     if _has_control(package):
-        raise _usage("--package should be one line of text.")
+        raise _usage("--package should be one line of UTF-8 text.")
     day = _day(today)
     made = _init_folder(directory)
     from ..schema import SchemaWriteError
@@ -645,7 +647,7 @@ def new(kind, name, path, owner, today, config_file):
     label = KIND_LABELS[model_kind]
     name = name.strip()
     if not name or _has_control(name):
-        raise _usage("NAME should be one line of text.")
+        raise _usage("NAME should be one line of UTF-8 text.")
     ident = slugify(name)
     if not ident or not _SLUG.match(ident):
         raise _usage(f'"{name}" gives no usable id; use a name with letters or digits.')
