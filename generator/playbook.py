@@ -23,6 +23,7 @@ from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_fil
 PERSONA_DIR = "personas"
 DEFINITIONS_DIR = "definitions"
 HAND_WRITTEN_DIR = "playbook"  # hand-written Markdown pages: the team's reviewed text
+TEMPLATES_DIR = "templates"  # the team's own page templates, overriding the shipped ones
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -214,6 +215,7 @@ def build(root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
             _add_definitions(pb, loaded)
     pages, refused = _walk(root, HAND_WRITTEN_DIR, (".md",))
     pb.findings += refused
+    pb.findings += _walk(root, TEMPLATES_DIR, ("",))[1]  # the team's templates: links are refused too
     for path, rel in pages:
         text, problem = _read_page(path, rel, max_file_bytes)
         if problem is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup, escape
 
 from . import model as m
@@ -60,6 +60,22 @@ def tooltip_text(text: str) -> str:
     text = html.unescape(" ".join(str(text).split()))
     text = text.replace("<", "\u2039").replace(">", "\u203a")
     return re.sub(r"&(?=#?\w+;)", "\uff06", text)
+
+
+class _NoLinkLoader(FileSystemLoader):
+    """The team's own templates, never through a symbolic link (it could read a file outside
+    the playbook, such as a CI machine's secrets, into the site); the shipped one is used then."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        base = Path(self.searchpath[0])
+        path = Path(filename)
+        for part in (path, *path.parents):
+            if part == base:
+                break
+            if part.is_symlink():
+                raise TemplateNotFound(template)
+        return source, filename, uptodate
 
 
 def edit_link(pattern: str, path: str) -> str | None:
@@ -121,8 +137,8 @@ class Renderer:
         self.pb, self.config, self.today = pb, config, today
         self.history = history
         loaders = []
-        if templates is not None and templates.is_dir():
-            loaders.append(FileSystemLoader(str(templates)))
+        if templates is not None and templates.is_dir() and not templates.is_symlink():
+            loaders.append(_NoLinkLoader(str(templates)))
         loaders.append(PackageLoader("generator", "templates"))
         self.env = Environment(loader=ChoiceLoader(loaders), finalize=self._finalize,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

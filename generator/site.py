@@ -23,12 +23,11 @@ from markupsafe import escape
 from . import outdir
 from .config import Config
 from .load import LocDict, LocList, load_file
-from .playbook import HAND_WRITTEN_DIR, Playbook
+from .playbook import HAND_WRITTEN_DIR, TEMPLATES_DIR, Playbook
 from .render import NAV_LIMIT, Page, Renderer
 
 ENGINES = ("mkdocs", "zensical")
 USER_CONFIG = "mkdocs.yml"
-TEMPLATES_DIR = "templates"
 STYLESHEET = "assets/playbook.css"
 
 # Settings the site needs to work on an intranet and to build the generated tree; a team's

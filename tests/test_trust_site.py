@@ -139,6 +139,23 @@ def test_a_symlink_is_refused_with_a_located_finding_and_never_published(tmp_pat
             assert "s3cr3t-value" not in path.read_text(encoding="utf-8", errors="replace"), path
 
 
+@pytest.mark.parametrize("link", ["templates/glossary.md.j2", "templates"])
+def test_a_symlinked_template_is_refused_and_never_read(tmp_path, outside, link):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS})
+    (root / "templates").mkdir()
+    if link == "templates":
+        (root / "templates").rmdir()
+        (outside / "glossary.md.j2").write_text("# Glossary\n\ns3cr3t-value\n", encoding="utf-8")
+        (root / link).symlink_to(outside)
+    else:
+        (root / link).symlink_to(outside / "secret.md")
+    result = run_check(root, Config(), TODAY)
+    assert [(f.code, f.location.path) for f in result.findings if f.code == "PB003"] == [("PB003", link)]
+    tree = generate(result.playbook, Config(), TODAY)
+    assert not [p for p, text in tree.files.items() if "s3cr3t-value" in text]
+    assert "# Glossary" in tree.files["glossary.md"]
+
+
 def test_check_reports_a_symlink_and_exits_1(tmp_path, outside):
     root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS})
     (root / "definitions" / "secret.yaml").symlink_to(outside / "secret.yaml")
