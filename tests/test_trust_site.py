@@ -214,6 +214,15 @@ def test_a_wrong_type_in_mkdocs_yml_is_a_located_configuration_error(tmp_path, t
     assert not (tmp_path / "site").exists()
 
 
+def test_a_setting_the_engine_cannot_use_is_reported_without_its_traceback(tmp_path):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS})
+    (root / "mkdocs.yml").write_text("theme:\n  name: material\n  palette: 5\n", encoding="utf-8")
+    result = invoke("build", str(root), "--site-dir", str(tmp_path / "site"), "--today", "2026-11-22")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and 'File "' not in result.output
+    assert "mkdocs.yml" in result.output and "TypeError" in result.output
+
+
 def test_a_theme_given_by_name_builds(tmp_path):
     root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS})
     (root / "mkdocs.yml").write_text("theme: material\n", encoding="utf-8")
