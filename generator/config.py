@@ -219,6 +219,10 @@ def load_config(path: Path | None) -> Config:
     if site is not None:
         if not isinstance(site, LocDict):
             raise ConfigError('"site" should be a mapping of site settings.', where(data, "site"))
+        for key in site:
+            if key != "edit_url":
+                raise ConfigError(f'Unknown site setting "{key}"; the one site setting is edit_url. The site\'s '
+                                  "look is set in mkdocs.yml.", Location(str(path), *site.key_locs[key]))
         edit = site.get("edit_url")
         if edit is not None and not (isinstance(edit, str) and edit.lower().startswith(("https://", "http://"))
                                      and "{path}" in edit):

@@ -66,7 +66,10 @@ CONFIG_SCHEMA = {
                            "rules": {"type": "array", "items": {"type": "string"}}}}},
         "review_every_days": {"type": "integer", "minimum": 1, "maximum": m.MAX_REVIEW_EVERY_DAYS},
         "max_file_bytes": {"type": "integer", "minimum": 1, "maximum": 2**30},
-        "site": {"type": "object"},
+        "site": {"type": "object", "additionalProperties": False, "properties": {
+            "edit_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://.*\\{path\\}",
+                         "description": "Link from every page to its file, e.g. "
+                                        "https://github.com/acme/playbook/edit/main/{path}."}}},
     },
 }
 

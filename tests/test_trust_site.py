@@ -254,3 +254,11 @@ def test_an_edit_url_that_is_not_an_http_address_is_a_configuration_error(tmp_pa
     result = invoke("check", str(root))
     assert result.exit_code == 2, result.output
     assert "playbook.yaml:3:13" in result.output and "edit_url" in result.output
+
+
+def test_an_unknown_site_setting_is_a_configuration_error(tmp_path):
+    root = write_playbook(tmp_path, {"definitions/teams.yaml": TEAMS})
+    (root / "playbook.yaml").write_text("name: Acme\nsite:\n  edit_url: https://x.example/{path}\n  theme: dark\n",
+                                       encoding="utf-8")
+    result = invoke("check", str(root))
+    assert result.exit_code == 2 and "playbook.yaml:4:3" in result.output and '"theme"' in result.output
