@@ -387,7 +387,7 @@ def test_init_name_shows_as_text_on_the_built_home_page(tmp_path):
 
 # ---------------------------------------------------------------- build leftovers are ignored (item 1)
 
-IGNORED = ["site/index.html", ".playbook-build-123-abc/index.html", ".site.old-123/index.html"]
+IGNORED = ["site/index.html", ".playbook-build-123-abc/index.html", ".playbook-build-old-123-ab12-public/index.html"]
 
 
 def _git_ignores(repo: Path, names: list[str]) -> set[str]:
