@@ -17,10 +17,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import json
 import math
+import operator
 import os
 import re
 import sys
@@ -494,9 +496,10 @@ class Scorer:
         self._persona_plan = tuple((pid, neg, bits(ws), rank) for pid, neg, ws, rank in plan_personas)
         self._flag_plan = tuple((text, bits([w])) for text, w in plan_flags)
         # what a profile depends on: fewer bits, fewer distinct profiles to work out
-        self._profile_mask = (sum(bit for *_, bit in self._rule_plan)
-                              | sum({need for _, _, need, _ in self._persona_plan})
-                              | sum({bit for _, bit in self._flag_plan}))
+        # OR, never sum: two rules, personas or flags may test the same condition, so share a bit
+        self._profile_mask = functools.reduce(
+            operator.or_, [bit for *_, bit in self._rule_plan] + [need for _, _, need, _ in self._persona_plan]
+            + [bit for _, bit in self._flag_plan], 0)
         score_bits = bits(w for w in seen.values() if w[0] == "s")
         # A persona or red flag may test a score; then it is decided after the scores, per lead.
         self._late_personas = any(need & score_bits for _, _, need, _ in self._persona_plan) or \

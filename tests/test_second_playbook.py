@@ -339,10 +339,6 @@ def test_a_per_seat_campaign_price_is_money(seeded):
     assert found == set()
 
 
-@pytest.mark.xfail(strict=True, reason="The scorer adds up the personas' condition bits with sum() instead of "
-                   "OR-ing them (Scorer._profile_mask in score.py), so when two personas share one criterion "
-                   "(role in [partner, owner]) no lead matches any persona and every worked example naming a "
-                   "persona fails with PB801.")
 def test_two_personas_may_share_a_criterion(seeded):
     found, _ = seeded(("personas/bookkeeping-practice-owner.yaml", "  - role: {in: [owner]}",
                        "  - role: {in: [partner, owner]}"))
