@@ -598,7 +598,9 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
     elif kind == "term":
         body = [f"definition: {scalar(todo + ': one sentence everyone agrees on.')}"]
     elif kind == "commitment":
-        body = [f"metric: {scalar(todo)}", f"value: {scalar(todo)}",
+        # a metric the checker knows keeps the new commitment valid; the TODO says to choose the right one
+        body = ["metric: response_time  # TODO: the metric promised (playbook rule PB307 lists them)",
+                f"value: {scalar(todo)}",
                 f"details: {scalar(todo + ': what exactly we deliver, and when.')}"]
     elif kind == "team":
         body = [f"description: {scalar(todo + ': what this team does for the playbook.')}"]
