@@ -275,7 +275,14 @@ def test_a_commitment_with_an_undeclared_metric_is_pb307(check_files):
     found, result = _chair_shop(check_files, **{"definitions/more.yaml": """
         service_commitments:
           - {id: fitting-visit, name: A fitting visit, metric: fiting_visit, value: 1w}
+        value_propositions:
+          - id: fitted
+            name: Fitted
+            statement: A chair that fits.
+            claims:
+              - {text: A fitting visit within a day, value: 1d, commitment: fitting-visit}
         """})
+    # reported once, where the metric is named, not again at the claim that only names the commitment
     assert _metric_codes(found) == {("PB307", "definitions/more.yaml", 2)}
 
 

@@ -173,13 +173,14 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
 
     ``what`` names the promise in messages ('the claim "Same-day reply"')."""
     named = pb.get("commitment", commitment_id) if commitment_id else None
-    if metric_name is None and named is not None:
+    derived = metric_name is None and named is not None
+    if derived:
         metric_name = named.metric
     if metric_name is None:
         return Verdict()
     metric = pb.metrics.get(metric_name)
-    if metric is None and metric_name in pb.known_ids["metric"]:
-        return Verdict()  # its declaration is invalid, and reported where it is written
+    if metric is None and (derived or metric_name in pb.known_ids["metric"]):
+        return Verdict()  # reported once, at the commitment or the invalid declaration
     if metric is None:
         return Verdict(problem=("PB307", ("metric",), _unknown_metric(pb, metric_name, what)))
     if named is not None and named.metric != metric_name:
