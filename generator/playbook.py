@@ -294,6 +294,11 @@ def _add_metrics(pb: Playbook, value, data, path: str, where: Location):
                                                     "metric declaration", ident))
             continue
         declaration._raw, declaration._file, declaration._base = data, path, ("metrics", index)
+        first = next((d for d in pb.metric_declarations if d.id == declaration.id), None)
+        if first is not None:
+            pb.findings.append(pb.finding("PB020", declaration, ("id",), f'The metric "{declaration.id}" is '
+                                          f'already declared at {pb.loc(first, "id")}; keep one declaration.'))
+            continue
         pb.metric_declarations.append(declaration)
 
 

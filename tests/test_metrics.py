@@ -497,3 +497,27 @@ def test_the_rule_docs_list_the_catalogue(tmp_path):
     listing = CliRunner().invoke(main, ["rules"]).output
     for code in ("PB307", "PB308", "PB309"):
         assert code in listing
+
+
+def test_a_metric_declared_twice_keeps_the_first_and_reports_the_second(check_files):
+    found, result = _chair_shop(check_files, **{
+        "definitions/more.yaml": """
+            metrics:
+              - {id: fitting_time, kind: duration, more: shorter}
+            service_commitments:
+              - {id: fitting, name: Fitted within a week, metric: fitting_time, value: 1w}
+            value_propositions:
+              - id: fitted
+                name: Fitted fast
+                statement: A chair that fits.
+                claims:
+                  - {text: Fitted in two days, metric: fitting_time, value: 2d}
+            """,
+        "definitions/other.yaml": """
+            metrics:
+              - {id: fitting_time, kind: duration, more: longer}
+            """})
+    assert {f for f in found if f[0] in ("PB020", "PB405")} == {
+        ("PB020", "definitions/other.yaml", 2), ("PB405", "definitions/more.yaml", 10)}
+    assert next(f.message for f in result.findings if f.code == "PB020") == (
+        'The metric "fitting_time" is already declared at definitions/more.yaml:2:10; keep one declaration.')
