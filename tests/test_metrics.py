@@ -505,7 +505,7 @@ def test_a_metric_declared_twice_keeps_the_first_and_reports_the_second(check_fi
             metrics:
               - {id: fitting_time, kind: duration, more: shorter}
             service_commitments:
-              - {id: fitting, name: Fitted within a week, metric: fitting_time, value: 1w}
+              - {id: fitting-visit, name: Fitted within a week, metric: fitting_time, value: 1w}
             value_propositions:
               - id: fitted
                 name: Fitted fast
