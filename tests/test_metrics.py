@@ -41,7 +41,7 @@ service_commitments:
     name: Chairs from 750 USD
     metric: price
     value: 750 USD
-  - id: fitting
+  - id: advice-hours
     name: Fitting advice Monday to Friday, nine to five
     metric: support_hours
     value: Monday–Friday 9:00–17:00
