@@ -75,41 +75,58 @@ class LoadedFile:
         return Location(self.path, line, col)
 
 
-def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedFile:
-    """Load one YAML file; never raises for bad content, reports findings instead."""
-    loaded = LoadedFile(rel)
+def read_text(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+              kind: str = "YAML") -> tuple[str | None, Finding | None]:
+    """A playbook file's text, or the located reason it cannot be read (PB003): over the size
+    limit, unreadable, binary, or not UTF-8. ``kind`` names what the file should hold."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            loaded.findings.append(Finding("PB003", loaded.location(),
+            return None, Finding("PB003", Location(rel, 1, 1),
                 f"This file is {size:,} bytes, over the {max_bytes:,}-byte limit for one "
-                "playbook file; split it into smaller files."))
-            return loaded
+                "playbook file; split it into smaller files.")
         raw = path.read_bytes()
     except OSError as exc:
-        loaded.findings.append(Finding("PB003", loaded.location(),
-            f"The file cannot be read: {exc.strerror or exc}."))
-        return loaded
-    return load_bytes(raw, rel, loaded)
+        return None, Finding("PB003", Location(rel, 1, 1), f"The file cannot be read: {exc.strerror or exc}.")
+    return decode_text(raw, rel, kind)
 
 
-def load_bytes(raw: bytes, rel: str, loaded: LoadedFile | None = None) -> LoadedFile:
-    loaded = loaded or LoadedFile(rel)
+def decode_text(raw: bytes, rel: str, kind: str = "YAML") -> tuple[str | None, Finding | None]:
+    """``raw`` as UTF-8 text, or the located reason it is not text."""
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        loaded.findings.append(Finding("PB003", loaded.location(line, 1),
-            "This looks like a binary file, not YAML text; remove it or save it as text."))
-        return loaded
+        return None, Finding("PB003", Location(rel, line, 1),
+            f"This looks like a binary file, not {kind} text; remove it or save it as text.")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        loaded.findings.append(Finding("PB003", loaded.location(line, col),
-            f"This file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); "
-            "save it as UTF-8."))
+        return None, Finding("PB003", Location(rel, line, col),
+            f"This file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); save it as UTF-8.")
+
+
+def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedFile:
+    """Load one YAML file; never raises for bad content, reports findings instead."""
+    loaded = LoadedFile(rel)
+    text, problem = read_text(path, rel, max_bytes)
+    if problem is not None:
+        loaded.findings.append(problem)
         return loaded
+    return _load_text(text, loaded)
+
+
+def load_bytes(raw: bytes, rel: str, loaded: LoadedFile | None = None) -> LoadedFile:
+    loaded = loaded or LoadedFile(rel)
+    text, problem = decode_text(raw, rel)
+    if problem is not None:
+        loaded.findings.append(problem)
+        return loaded
+    return _load_text(text, loaded)
+
+
+def _load_text(text: str, loaded: LoadedFile) -> LoadedFile:
     loaded.text = text
     loaded.data = _parse(text, loaded)
     return loaded

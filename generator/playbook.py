@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from . import model as m
 from .findings import Finding, Location
 from .metrics import registry
-from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_file, locate, locate_key
+from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_file, locate, locate_key, read_text
 
 PERSONA_DIR = "personas"
 DEFINITIONS_DIR = "definitions"
@@ -167,30 +167,6 @@ def discover(root: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _read_page(path: Path, rel: str, max_bytes: int) -> tuple[str | None, Finding | None]:
-    """A hand-written Markdown page as text, or the located reason it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return None, Finding("PB003", Location(rel, 1, 1),
-                f"This page is {size:,} bytes, over the {max_bytes:,}-byte limit; split it into smaller pages.")
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, Finding("PB003", Location(rel, 1, 1), f"The page cannot be read: {exc.strerror or exc}.")
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        return None, Finding("PB003", Location(rel, line, 1),
-            "This looks like a binary file, not Markdown text; remove it or save it as text.")
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, Finding("PB003", Location(rel, line, col),
-            f"This page is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); save it as UTF-8.")
-
-
 def build(root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
           paths: list[tuple[Path, str]] | None = None) -> Playbook:
     pb = Playbook(root)
@@ -217,7 +193,7 @@ def build(root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     pb.findings += refused
     pb.findings += _walk(root, TEMPLATES_DIR, ("",))[1]  # the team's templates: links are refused too
     for path, rel in pages:
-        text, problem = _read_page(path, rel, max_file_bytes)
+        text, problem = read_text(path, rel, max_file_bytes, "Markdown")
         if problem is not None:
             pb.findings.append(problem)
         else:
