@@ -468,6 +468,8 @@ class Question(Entity):
     acceptable: list[Answer] = Field(default_factory=list)
     red_flags: list[Answer] = Field(default_factory=list)
     follow_up: str | None = None
+    call_order: int | None = Field(None, ge=1, le=1000, description="Where the question comes in its stage's "
+                                   "part of a call, 1 first. Questions without it follow, in the order written.")
 
     @field_validator("covers", mode="before")
     @classmethod

@@ -438,8 +438,11 @@ class Renderer:
 
     def persona_questions(self, persona):
         if self._questions_for is None:
+            # by stage; within a stage, an explicit call_order first, then the order written
             order = {s.id: s.order for s in self.pb.stages}
-            ranked = sorted(self.pb.of("question"), key=lambda q: (order.get(q.asked_at, 999), q.id))
+            written = {q.id: i for i, q in enumerate(self.pb.of("question"))}
+            ranked = sorted(self.pb.of("question"), key=lambda q: (
+                order.get(q.asked_at, 999), q.call_order or 10**6, written[q.id]))
             general = [q for q in ranked if not q.personas]
             self._questions_for = {"": general}
             for q in ranked:

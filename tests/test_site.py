@@ -409,3 +409,46 @@ def test_worked_examples_escape_user_text_and_flag_failures(tmp_path):
     assert "It expects the stage mql, but the definitions put it in lead." in page
     assert '!!! failure "This example cannot be scored"' in page
     assert "unknown event type" in page
+
+
+def _asked(page: str) -> list[str]:
+    return re.findall(r"^\d+\. \*\*(.*?)\*\*", page, re.MULTILINE)
+
+
+def test_call_sheets_ask_in_the_order_written_with_an_explicit_order_first(tmp_path):
+    files = {"definitions/teams.yaml": """
+        teams:
+          - id: sales
+            name: Sales
+        """, "definitions/lifecycle.yaml": """
+        stages:
+          - {id: lead, name: Lead, order: 1, owner: sales}
+          - {id: call, name: Discovery call, order: 2, owner: sales}
+        transitions:
+          - {from: lead, to: call}
+        """, "personas/buyer.yaml": """
+        id: buyer
+        name: Buyer
+        owner: sales
+        """, "definitions/qualifying-questions.yaml": """
+        qualifying_questions:
+          - {id: zebra, question: Zebra first written?, asked_at: call, owner: sales}
+          - {id: apple, question: Apple second written?, asked_at: call, owner: sales}
+          - {id: mango, question: Mango asked first?, asked_at: call, call_order: 1, owner: sales}
+          - {id: kiwi, question: Kiwi at the earlier stage?, asked_at: lead, owner: sales}
+        """}
+    root = write_playbook(tmp_path, files)
+    result = run_check(root, load_config(None), TODAY)
+    page = generate(result.playbook, load_config(None), TODAY).files["qualifying-questions/call-sheet-buyer.md"]
+    assert _asked(page) == ["Kiwi at the earlier stage?", "Mango asked first?", "Zebra first written?",
+                            "Apple second written?"]
+
+
+def test_the_examples_most_important_question_opens_its_stage(example_tree):
+    page = example_tree.files["qualifying-questions/call-sheet-ecommerce-founder.md"]
+    lines = re.findall(r"^\d+\. \*\*(.*?)\*\*.*\\\((SAL|SQL)\\\)", page, re.MULTILINE)
+    stages = [stage for _, stage in lines]
+    first_sql = stages.index("SQL")
+    assert stages == ["SAL"] * first_sql + ["SQL"] * (len(stages) - first_sql)
+    assert lines[first_sql][0] == "If we worked together, what do you think that relationship should look like?"
+    assert lines[0][0].startswith("What&\\#39;s not working")  # the first question written, not the first id
