@@ -456,15 +456,13 @@ def test_new_stage_is_inserted_after_the_last_stage(fresh):
 def test_new_duplicate_is_refused_and_changes_nothing(fresh):
     path = fresh / "definitions" / "lifecycle.yaml"
     before = path.read_bytes()
-    result = invoke("new", "stage", "Marketing Qualified Lead", fresh)  # slug differs from "mql"
-    assert result.exit_code == 0
-    changed = path.read_bytes()
-    for kind, name in (("stage", "marketing qualified LEAD"), ("stage", "MQL"), ("reason-code", "Bad timing"),
+    for kind, name in (("stage", "Marketing Qualified Lead"),  # the name of the stage "mql": another slug
+                       ("stage", "marketing qualified LEAD"), ("stage", "MQL"), ("reason-code", "Bad timing"),
                        ("persona", "Growing business owner")):
         result = invoke("new", kind, name, fresh)
         assert result.exit_code == 2, (kind, name, result.output)
         assert "already exists" in result.output
-    assert path.read_bytes() == changed != before
+    assert path.read_bytes() == before
     for name in ("!!!", "  ", "---", "日本"):
         assert invoke("new", "goal", name, fresh).exit_code == 2
     assert invoke("new", "goal", "x" * 70, fresh).exit_code == 2
@@ -659,3 +657,23 @@ def test_pre_commit_hooks(tmp_path):
     local_file.write_text(yaml.safe_dump(local))
     proc = check_jsonschema("--schemafile", hook_schema, local_file)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_new_negative_persona_is_a_valid_negative_skeleton(fresh):
+    result = invoke("new", "persona", "The bargain hunter", fresh, "--negative", "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    text = (fresh / "personas" / "the-bargain-hunter.yaml").read_text(encoding="utf-8")
+    assert "kind: negative" in text and "red_flags:" in text
+    check = invoke("check", fresh, "--today", "2026-11-22")
+    assert check.exit_code == 0, check.output
+    assert invoke("new", "stage", "Churned", fresh, "--negative").exit_code == 2
+
+
+def test_new_refuses_the_name_of_an_entity_of_the_same_kind_with_another_id(fresh):
+    before = sorted(p.name for p in (fresh / "personas").iterdir())
+    # the starter's negative persona is "The do-it-yourself sole trader", id diy-sole-trader
+    result = invoke("new", "persona", "the  Do-it-yourself SOLE trader", fresh)
+    assert result.exit_code == 2 and "personas/diy-sole-trader.yaml" in result.output, result.output
+    assert sorted(p.name for p in (fresh / "personas").iterdir()) == before
+    # the same name in another kind is fine
+    assert invoke("new", "term", "The do-it-yourself sole trader", fresh).exit_code == 0

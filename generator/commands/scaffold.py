@@ -547,8 +547,10 @@ def _handoff_stages(pb):
     return pairs[0] if pairs else (None, None)
 
 
-def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.date) -> tuple[list[str], list]:
-    """The lines of a new entity (first line ``id: ...``) and any extra edits it needs."""
+def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.date,
+             negative: bool = False) -> tuple[list[str], list]:
+    """The lines of a new entity (first line ``id: ...``) and any extra edits it needs;
+    ``negative`` makes a persona a negative (exclusion) persona."""
     todo = "TODO"
     common = [f"id: {scalar(ident)}"]
     if kind == "term":
@@ -559,7 +561,12 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
         common.append(f"owner: {scalar(owner)}")
     common += ["status: draft", f"last_reviewed: {today.isoformat()}"]
     extra: list = []
-    if kind == "persona":
+    if kind == "persona" and negative:
+        common.insert(2, "kind: negative")
+        body = [f"summary: {scalar(todo + ': who we do not sell to, and why: in two or three sentences.')}",
+                "red_flags:",
+                f"  - text: {scalar(todo + ': what tells sales a lead is one of them')}"]
+    elif kind == "persona":
         common.insert(2, "kind: buyer")
         body = [f"summary: {scalar(todo + ': who they are, in two or three sentences.')}"]
     elif kind == "stage":
@@ -621,6 +628,19 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
     return common + body, extra
 
 
+def _name_of(entity) -> str:
+    return getattr(entity, "term", None) or getattr(entity, "name", None) or getattr(entity, "question", "") or ""
+
+
+def _entity_named(pb, kind: str, name: str):
+    """An entity of ``kind`` whose name is ``name`` (case and spaces aside), or None."""
+    wanted = " ".join(name.split()).casefold()
+    for entity in pb.of(kind):
+        if " ".join(_name_of(entity).split()).casefold() == wanted:
+            return entity
+    return None
+
+
 @click.command()
 @click.argument("kind", type=click.Choice(sorted(NEW_KINDS)), metavar="KIND")
 @click.argument("name")
@@ -628,8 +648,9 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
 @click.option("--owner", default=None, metavar="TEAM", help="The owner team (default: the first team).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Use this day (YYYY-MM-DD) for last_reviewed and dates instead of today.")
+@click.option("--negative", is_flag=True, help="With persona: a negative persona, someone we do not sell to.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
-def new(kind, name, path, owner, today, config_file):
+def new(kind, name, path, owner, today, negative, config_file):
     """Add a skeleton KIND named NAME to the playbook in PATH (default: the current folder).
 
     KIND is one of: persona, stage, reason-code, value-proposition, question, complaint,
@@ -640,6 +661,7 @@ def new(kind, name, path, owner, today, config_file):
     \b
     Example:
       playbook new persona "Priya, the in-house marketing manager"
+      playbook new persona "The bargain hunter" --negative
       playbook new stage "Churned"
     """
     from ..check import run_check
@@ -647,6 +669,8 @@ def new(kind, name, path, owner, today, config_file):
     from ..playbook import build
     model_kind, section = NEW_KINDS[kind]
     label = KIND_LABELS[model_kind]
+    if negative and model_kind != "persona":
+        raise _usage("--negative is for personas only: playbook new persona NAME --negative.")
     name = name.strip()
     if not name or _has_control(name):
         raise _usage("NAME should be one line of UTF-8 text.")
@@ -663,6 +687,10 @@ def new(kind, name, path, owner, today, config_file):
         where = pb.get(model_kind, ident)
         at = f" ({pb.loc(where, 'id')})" if where is not None else ""
         raise _usage(f'A {label} with the id "{ident}" already exists{at}; choose another name.')
+    same_name = _entity_named(pb, model_kind, name)
+    if same_name is not None:
+        raise _usage(f'A {label} named "{_name_of(same_name)}" already exists ({pb.loc(same_name, "id")}); '
+                     "two entities of one kind with one name confuse readers; choose another name.")
     teams = [t.id for t in pb.of("team")]
     if owner is not None:
         if owner not in pb.known_ids["team"]:
@@ -670,7 +698,7 @@ def new(kind, name, path, owner, today, config_file):
     else:
         owner = teams[0] if teams else (ident if model_kind == "team" else None)
 
-    lines, extras = skeleton(pb, model_kind, ident, name, owner, day)
+    lines, extras = skeleton(pb, model_kind, ident, name, owner, day, negative)
     plan: list[Edit] = []
     if model_kind == "persona":
         rel = f"{PERSONA_DIR}/{ident}.yaml"
