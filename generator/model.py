@@ -253,6 +253,26 @@ class Objection(Model):
     value_proposition: PropositionRef | None = None
 
 
+EVIDENCE_SOURCES = ("survey", "interviews", "focus-group", "poll", "crm-analysis", "sales-calls",
+                    "social-listening", "customer-reviews", "web-analytics", "other")
+
+
+class Evidence(Model):
+    """What a persona is built on: research the team did, when, and how much of it."""
+
+    source: Literal[EVIDENCE_SOURCES] = Field(description="How it was learned: " + ", ".join(EVIDENCE_SOURCES) + ".")
+    collected: dt.date = Field(description="When it was collected (the last day, for a study over weeks).")
+    size: int | None = Field(None, ge=1, le=10_000_000, description="How many people or records it covers.")
+    notes: str | None = None
+
+    @field_validator("collected")
+    @classmethod
+    def _collected_in_range(cls, value):
+        if value > LATEST_REVIEWED:
+            raise ValueError(f"is {value.isoformat()}, too far in the future; write the day it was collected")
+        return value
+
+
 class JourneyStep(Model):
     stage: str
     touchpoints: list[str] = Field(default_factory=list)
@@ -286,6 +306,8 @@ class Persona(Entity):
     journey: list[JourneyStep] = Field(default_factory=list)
     nurture_track: NurtureRef | None = None
     examples: list[LeadExample] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list, description="The research this persona is built on: "
+                                     "surveys, interviews, CRM analysis ... with when and how many.")
 
 
 class CrmMapping(Model):

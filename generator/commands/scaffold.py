@@ -33,7 +33,9 @@ from ..playbook import DEFINITIONS_DIR, PERSONA_DIR
 MODELINE = "# yaml-language-server: $schema={}"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MAX_ID = 64
-_LAST_REVIEWED = re.compile(r"^(\s*last_reviewed:\s*)\d{4}-\d{2}-\d{2}", re.MULTILINE)
+# the starter's review dates and the dates its personas' evidence was collected become the day
+# init runs, so a new playbook checks clean
+_LAST_REVIEWED = re.compile(r"^(\s*(?:last_reviewed|collected):\s*)\d{4}-\d{2}-\d{2}", re.MULTILINE)
 _BREAKS = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029])|[^\r\n\x85\u2028\u2029]+$")
 
 

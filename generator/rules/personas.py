@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from ..findings import Severity
+from ..model import review_due
 from ..units import describe
 from . import rule
 from ._util import conditions_by_field, exceeded_commitment, intersects
@@ -252,3 +254,41 @@ def unserved_persona(pb):
         if missing:
             yield pb.finding("PB407", persona, ("id",), f'The persona "{persona.id}": '
                              + " and ".join(missing) + ".")
+
+
+@rule("PB408", "persona-without-evidence", W, "A persona records no evidence, or only evidence older than its review interval.",
+      fail="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      """, ok="""
+      # file: personas/erin.yaml
+      id: erin
+      name: Erin
+      review_every_days: 36500
+      evidence:
+        - {source: interviews, collected: 2026-09-30, size: 12, notes: Founders of stores selling 1-10 million a year}
+      """)
+def persona_without_evidence(pb):
+    """A persona is a claim about real people: the surveys, interviews, polls, focus groups, CRM
+    analysis or social listening it is built on belong with it (``evidence``: source, when it
+    was collected, how many, notes). A persona with none is a guess; one whose newest evidence
+    is older than its review interval (its own ``review_every_days`` or the configuration's)
+    may describe last year's customers. Both are shown so the team can do the research."""
+    today = getattr(pb, "today", None) or dt.date.today()
+    default = getattr(pb, "review_every_days", None)
+    for persona in pb.personas:
+        if not persona.evidence:
+            yield pb.finding("PB408", persona, ("id",), f'The persona "{persona.id}" records no evidence (a survey, '
+                             'interviews, CRM analysis ...), so it may be a guess; add what it is built on under '
+                             '"evidence:".')
+            continue
+        newest = max(e.collected for e in persona.evidence)
+        days = persona.review_every_days or default
+        due = review_due(newest, days)
+        if due is not None and due < today:
+            at = max(range(len(persona.evidence)), key=lambda i: persona.evidence[i].collected)
+            yield pb.finding("PB408", persona, ("evidence", at, "collected"),
+                             f'The newest evidence behind the persona "{persona.id}" was collected on {newest}, more '
+                             f"than {days} days ago (its review interval); check it still describes real buyers "
+                             "and add fresh evidence.")
