@@ -108,6 +108,7 @@ EXPECTED = [
     ("PB309", "personas/marco-marketing-manager.yaml", 21),
     ("PB022", "personas/priya.yaml", 3),
     ("PB407", "personas/priya.yaml", 3),
+    ("PB408", "personas/priya.yaml", 3),  # no evidence behind the persona
     ("PB403", "personas/priya.yaml", 14),
 ]
 
