@@ -71,3 +71,67 @@ def test_rule_severity_can_be_turned_off(tmp_path):
     codes = {f.code: f.severity for f in result.findings}
     assert "PB401" not in codes
     assert codes["PB407"] == Severity.ERROR
+
+
+def _located(result, code):
+    return [(f.location.path, f.location.line, f.location.col, f.message) for f in result.findings
+            if f.code == code]
+
+
+def test_reject_route_example_names_the_handoffs_reason(tmp_path):
+    assert _located(_run(tmp_path, RULES["PB116"].fail), "PB116") == [
+        ("definitions/playbook.yaml", 20, 27,
+         'The handoff "mql-to-sal" (MQL → SAL) sends a lead rejected for "bad-timing" to the "long-cycle" '
+         'track, but the lifecycle disqualifies a lead in "mql" for that reason; make them tell one story.')]
+
+
+def test_reject_route_leaves_undefined_reasons_to_pb113(tmp_path):
+    example = RULES["PB116"].ok.replace("reasons: [bad-timing], recycle_to", "reasons: [bad-timing, bad-timming], "
+                                        "recycle_to")
+    result = _run(tmp_path, example)
+    assert _located(result, "PB116") == []
+    assert [(f.code, f.location.line) for f in result.findings if f.code == "PB113"] == [("PB113", 21)]
+
+
+def test_reject_route_is_judged_from_the_stage_the_lead_was_handed_from(tmp_path):
+    # the same reason recycled from "sal" (the receiving stage) does not tell what happens to a rejected MQL
+    example = RULES["PB116"].ok.replace("{from: mql, to: lead, type: recycle", "{from: sal, to: lead, type: recycle")
+    assert example != RULES["PB116"].ok
+    assert [line for _, line, _, _ in _located(_run(tmp_path, example), "PB116")] == [21]
+
+
+def test_fact_exit_example_names_the_exit_condition(tmp_path):
+    assert _located(_run(tmp_path, RULES["PB117"].fail), "PB117") == [
+        ("definitions/playbook.yaml", 5, 18,
+         '"mql" exits when sales_accepted is "yes" but "sal" is entered when sales_accepted is "no"; '
+         "make the two conditions the same.")]
+
+
+@pytest.mark.parametrize("exit_, entry, message", [
+    ('{exists: true}', '{eq: "yes"}', 'exits when sales_accepted is given but "sal" is entered when sales_accepted '
+     'is "yes"'),
+    ('{ne: "no"}', '{exists: false}', 'exits when sales_accepted is not "no" but "sal" is entered when '
+     "sales_accepted is not given"),
+    ('{in: [yes, pending]}', '{not_in: [no, pending]}', 'exits when sales_accepted is one of "pending", "yes" '
+     'but "sal" is entered when sales_accepted is none of "no", "pending"'),
+])
+def test_fact_exit_and_entry_written_as_different_conditions(tmp_path, exit_, entry, message):
+    example = RULES["PB117"].fail.replace('{eq: "yes"}', exit_).replace('{eq: "no"}', entry)
+    assert [m for _, _, _, m in _located(_run(tmp_path, example), "PB117")] == [
+        f'"mql" {message}; make the two conditions the same.']
+
+
+@pytest.mark.parametrize("exit_, entry", [
+    ('{eq: "yes"}', '{eq: "YES"}'),
+    ('{in: [yes]}', '{eq: "yes"}'),
+    ('{in: [yes, no], ne: "no"}', '{eq: "yes"}'),
+])
+def test_fact_exit_and_entry_saying_the_same_are_not_flagged(tmp_path, exit_, entry):
+    example = RULES["PB117"].fail.replace('{eq: "yes"}', exit_).replace('{eq: "no"}', entry)
+    assert _located(_run(tmp_path, example), "PB117") == []
+
+
+def test_numeric_thresholds_stay_with_pb108(tmp_path):
+    example = RULES["PB108"].fail
+    result = _run(tmp_path, example)
+    assert _located(result, "PB117") == [] and len(_located(result, "PB108")) == 1

@@ -300,3 +300,53 @@ def qualification_stage(pb):
             return stage
     return None
 
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a criteria's conditions say about one non-numeric field: the values it takes, the
+    values it may not take, and whether it must be given (None when not said)."""
+
+    allowed: frozenset | None = None
+    excluded: frozenset = frozenset()
+    given: bool | None = None
+
+    def describe(self, field: str) -> str:
+        quoted = lambda values: ", ".join(f'"{v}"' for v in sorted(values))  # noqa: E731
+        if self.given is False:
+            return f"{field} is not given"
+        if self.allowed is not None:
+            if not self.allowed:
+                return f"{field} has no possible value"
+            one = len(self.allowed) == 1
+            return f"{field} is {quoted(self.allowed)}" if one else f"{field} is one of {quoted(self.allowed)}"
+        if self.excluded:
+            return f"{field} is not {quoted(self.excluded)}" if len(self.excluded) == 1 else \
+                f"{field} is none of {quoted(self.excluded)}"
+        return f"{field} is given"
+
+
+def fact_condition(criteria, field: str):
+    """(Fact, index in criteria.all of its first condition) for the non-numeric conditions
+    (eq, ne, in, not_in, exists) on ``field`` in ``criteria.all``, or None when there are none."""
+    if criteria is None:
+        return None
+    allowed, excluded, given, first = None, set(), None, None
+    for index, cond in enumerate(criteria.all):
+        ops = cond.get(field)
+        if ops is None:
+            continue
+        if ops.eq is None and ops.ne is None and ops.in_ is None and ops.not_in is None and ops.exists is None:
+            continue
+        first = index if first is None else first
+        r = to_range(ops)
+        if r.allowed is not None:
+            allowed = r.allowed if allowed is None else allowed & r.allowed
+        excluded |= r.excluded
+        if ops.exists is not None:
+            given = ops.exists if given is None else (given and ops.exists)
+    if first is None:
+        return None
+    if allowed is not None:  # a listed value is a given one, and excluded values are simply not listed
+        return Fact(frozenset(allowed - excluded), frozenset(), True if given is None else given), first
+    return Fact(None, frozenset(excluded), given), first

@@ -1,4 +1,5 @@
-"""Lifecycle and handoff: stage order, reachability, owners, handoff SLAs and recycling."""
+"""Lifecycle and handoff: stage order, reachability, owners, exit/entry agreement, handoff SLAs,
+recycling, and one story for a rejected lead."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections import defaultdict
 
 from ..findings import Severity
 from . import rule
-from ._util import fmt, lower_bound, qualification_stage
+from ._util import fact_condition, fmt, lower_bound, qualification_stage
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -509,3 +510,153 @@ def recycle_keeps_engagement(pb):
                              f'"{mql.id}", without resetting engagement, so they re-qualify at once; '
                              'set reset_engagement: true.')
 
+
+
+def _label(pb, stage_id) -> str:
+    stage = pb.get("stage", stage_id)
+    return (stage.abbreviation or stage.name or stage.id) if stage else stage_id
+
+
+@rule("PB116", "reject-route-mismatch", E, "A handoff's reject route disagrees with the lifecycle.",
+      fail="""
+      stages:
+        - {id: lead, name: Lead, order: 1, owner: marketing}
+        - {id: mql, name: MQL, order: 2, owner: marketing, abbreviation: MQL}
+        - {id: sal, name: SAL, order: 3, owner: sales, abbreviation: SAL, terminal: true}
+      reason_codes:
+        - {id: bad-timing, name: Bad timing}
+        - {id: poor-fit, name: Poor fit}
+      transitions:
+        - {from: lead, to: mql}
+        - {from: mql, to: sal}
+        - {from: mql, type: disqualify, reasons: [poor-fit, bad-timing]}
+      nurture_tracks:
+        - {id: long-cycle, name: Long buying cycle, exit_to: lead, wait_days: 60, reset_engagement: true}
+      handoffs:
+        - id: mql-to-sal
+          name: MQL to sales
+          from_stage: mql
+          to_stage: sal
+          follow_up: {within: 4h business}
+          on_reject: {reasons: [bad-timing], recycle_to: long-cycle}
+      """, ok="""
+      stages:
+        - {id: lead, name: Lead, order: 1, owner: marketing}
+        - {id: mql, name: MQL, order: 2, owner: marketing, abbreviation: MQL}
+        - {id: sal, name: SAL, order: 3, owner: sales, abbreviation: SAL, terminal: true}
+      reason_codes:
+        - {id: bad-timing, name: Bad timing}
+        - {id: poor-fit, name: Poor fit}
+      transitions:
+        - {from: lead, to: mql}
+        - {from: mql, to: sal}
+        - {from: mql, to: lead, type: recycle, reasons: [bad-timing], nurture_track: long-cycle}
+        - {from: mql, type: disqualify, reasons: [poor-fit]}
+      nurture_tracks:
+        - {id: long-cycle, name: Long buying cycle, exit_to: lead, wait_days: 60, reset_engagement: true}
+      handoffs:
+        - id: mql-to-sal
+          name: MQL to sales
+          from_stage: mql
+          to_stage: sal
+          follow_up: {within: 4h business}
+          on_reject: {reasons: [bad-timing], recycle_to: long-cycle}
+      """)
+def reject_route_mismatch(pb):
+    """A handoff's ``on_reject`` and the lifecycle's recycle and disqualify transitions describe
+    the same moment: the receiving team turns a lead down. The lead has not entered the receiving
+    stage, so the lifecycle's word on it is the transitions out of the stage it was handed from.
+    The two must tell one story: a reason the handoff recycles is one a recycle from that stage
+    names (not one the lifecycle disqualifies for), it goes to the same nurture track, and every
+    reason the lifecycle recycles from that stage is listed on the handoff. Otherwise the
+    handoff's page and the lifecycle's page give two answers to "what happens when sales rejects
+    this lead?". Reason codes that are not defined are reported by PB113 only."""
+    known = pb.known_ids["reason"]
+    for h in pb.of("handoff"):
+        rejection = h.on_reject
+        if rejection is None or pb.get("stage", h.from_stage) is None:
+            continue
+        stage = h.from_stage
+        recycled, disqualified = {}, set()
+        for t in pb.transitions:
+            if t.from_ != stage:
+                continue
+            if t.type == "recycle":
+                for reason in t.reasons:
+                    recycled.setdefault(reason, t.nurture_track)
+            elif t.type == "disqualify":
+                disqualified.update(t.reasons)
+        who = f'The handoff "{h.id}" ({_label(pb, h.from_stage)} → {_label(pb, h.to_stage)})'
+        track = rejection.recycle_to
+        mismatched = defaultdict(list)
+        for index, reason in enumerate(rejection.reasons):
+            if reason not in known:
+                continue
+            path = ("on_reject", "reasons", index)
+            if track and reason in disqualified:
+                yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
+                                 f'"{track}" track, but the lifecycle disqualifies a lead in "{stage}" for '
+                                 "that reason; make them tell one story.")
+            elif reason not in recycled and reason not in disqualified:
+                yield pb.finding("PB116", h, path, f'{who} lets sales reject a lead for "{reason}", but no '
+                                 f'recycle or disqualify transition from "{stage}" in the lifecycle names '
+                                 "that reason; add it there or remove it here, so both tell one story.")
+            elif track and reason in recycled and recycled[reason] and recycled[reason] != track:
+                mismatched[recycled[reason]].append(reason)
+        for other, reasons in mismatched.items():
+            names = ", ".join(f'"{r}"' for r in reasons)
+            yield pb.finding("PB116", h, ("on_reject", "recycle_to"), f'{who} sends rejected leads to the '
+                             f'"{track}" track, but the lifecycle recycles a lead in "{stage}" rejected for '
+                             f'{names} to the "{other}" track; make them tell one story.')
+        listed = set(rejection.reasons)
+        for reason, other in recycled.items():
+            if reason in listed or reason not in known:
+                continue
+            where = ("on_reject", "reasons") if rejection.reasons else ("on_reject",)
+            yield pb.finding("PB116", h, where, f'The lifecycle recycles a lead in "{stage}" rejected for '
+                             f'"{reason}"' + (f' to the "{other}" track' if other else "") +
+                             f', but the handoff "{h.id}" ({_label(pb, h.from_stage)} → '
+                             f"{_label(pb, h.to_stage)}) does not list that reason; add it to its "
+                             "on_reject reasons so both tell one story.")
+
+
+@rule("PB117", "exit-entry-fact-mismatch", E, "A stage's exit condition on a fact contradicts the next stage's entry.",
+      fail="""
+      stages:
+        - id: mql
+          name: MQL
+          order: 1
+          exit: {all: [{sales_accepted: {eq: "yes"}}]}
+        - id: sal
+          name: SAL
+          order: 2
+          entry: {all: [{sales_accepted: {eq: "no"}}]}
+      """, ok="""
+      stages:
+        - id: mql
+          name: MQL
+          order: 1
+          exit: {all: [{sales_accepted: {eq: "yes"}}]}
+        - id: sal
+          name: SAL
+          order: 2
+          entry: {all: [{sales_accepted: {eq: "yes"}}]}
+      """)
+def exit_entry_fact_mismatch(pb):
+    """Exit and entry criteria on facts (``sales_accepted: {eq: "yes"}``, ``industry: {in: [...]}``,
+    ``company_website: {exists: true}``) must agree just as score thresholds must (PB108): when
+    a stage lets a lead out once sales has accepted it and the next stage takes it in only when
+    sales has not, the lead belongs to neither stage, and each team counts it differently. When
+    both stages put a condition of this kind on the same field, the conditions must be the
+    same."""
+    stages = pb.stages
+    for a, b in zip(stages, stages[1:]):
+        if not a.exit or not b.entry or b.order != a.order + 1:
+            continue
+        fields = {f for cond in a.exit.all for f in cond} & {f for cond in b.entry.all for f in cond}
+        for field in sorted(fields):
+            out_, in_ = fact_condition(a.exit, field), fact_condition(b.entry, field)
+            if out_ and in_ and out_[0] != in_[0]:
+                yield pb.finding("PB117", a, ("exit", "all", out_[1]),
+                                 f'"{a.id}" exits when {out_[0].describe(field)} but "{b.id}" is entered '
+                                 f"when {in_[0].describe(field)}; make the two conditions the same.")
