@@ -185,6 +185,70 @@ def test_lifecycle_threshold_contradiction(seeded):
     assert ("PB703", "definitions/glossary.yaml", line_of("definitions/glossary.yaml", "definition: >-", after="  - id: pql")) in found
 
 
+HANDOFFS = "definitions/handoffs.yaml"
+REJECT_REASONS = "      reasons: [not-ready]\n      recycle_to: trial-follow-up"
+
+
+def test_handoff_recycling_a_reason_the_lifecycle_disqualifies(seeded):
+    found, result = seeded((HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[not-ready, student]")))
+    assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "reasons: [not-ready]"))}
+    assert [f.message for f in result.findings] == [
+        'The handoff "pql-to-sal" (PQL → SAL) sends a lead rejected for "student" to the "trial-follow-up" '
+        'track, but the lifecycle disqualifies a lead in "pql" for that reason; make them tell one story.']
+    assert result.findings[0].location.col == "      reasons: [not-ready, student]".index("student") + 1
+
+
+def test_handoff_naming_a_reason_no_transition_from_its_stage_names(seeded):
+    found, result = seeded((HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[not-ready, bad-timing]")))
+    assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "reasons: [not-ready]"))}
+    assert [f.message for f in result.findings] == [
+        'The handoff "pql-to-sal" (PQL → SAL) lets sales reject a lead for "bad-timing", but no recycle or '
+        'disqualify transition from "pql" in the lifecycle names that reason; add it there or remove it here, '
+        "so both tell one story."]
+
+
+def test_handoff_recycling_to_another_track_than_the_lifecycle(seeded):
+    found, result = seeded((HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("trial-follow-up", "long-buying-cycle")))
+    assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "recycle_to: trial-follow-up"))}
+    assert [f.message for f in result.findings] == [
+        'The handoff "pql-to-sal" (PQL → SAL) sends rejected leads to the "long-buying-cycle" track, but the '
+        'lifecycle recycles a lead in "pql" rejected for "not-ready" to the "trial-follow-up" track; make them '
+        "tell one story."]
+
+
+def test_lifecycle_recycling_a_reason_the_handoff_does_not_list(seeded):
+    found, result = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, bad-timing]\n"))
+    assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "reasons: [not-ready]"))}
+    assert [f.message for f in result.findings] == [
+        'The lifecycle recycles a lead in "pql" rejected for "bad-timing" to the "trial-follow-up" track, but '
+        'the handoff "pql-to-sal" (PQL → SAL) does not list that reason; add it to its on_reject reasons so '
+        "both tell one story."]
+
+
+def test_handoff_and_lifecycle_telling_one_story_are_not_flagged(seeded):
+    found, _ = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, bad-timing]\n"),
+                      (HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[bad-timing, not-ready]")))
+    assert found == set()
+
+
+def test_exit_on_a_fact_contradicting_the_next_entry(seeded):
+    sal_accepted = '        - sales_accepted: {eq: "yes"}\n      description: A PQL'
+    found, result = seeded((LIFECYCLE, sal_accepted, sal_accepted.replace('{eq: "yes"}', '{in: ["yes", "pending"]}')))
+    exit_line = line_of(LIFECYCLE, 'sales_accepted: {eq: "yes"}', after="  - id: pql")
+    assert exit_line < line_of(LIFECYCLE, "  - id: sal")
+    assert found == {("PB117", LIFECYCLE, exit_line)}
+    assert [f.message for f in result.findings] == [
+        '"pql" exits when sales_accepted is "yes" but "sal" is entered when sales_accepted is one of '
+        '"pending", "yes"; make the two conditions the same.']
+
+
+@pytest.mark.parametrize("entry", ['{eq: "Yes"}', '{in: ["yes"]}'])
+def test_exit_and_entry_on_the_same_fact_written_differently_are_not_flagged(seeded, entry):
+    sal_accepted = '        - sales_accepted: {eq: "yes"}\n      description: A PQL'
+    found, _ = seeded((LIFECYCLE, sal_accepted, sal_accepted.replace('{eq: "yes"}', entry)))
+    assert found == set()
+
+
 def test_dangling_reference(seeded):
     rel = "personas/practice-manager.yaml"
     found, result = seeded((rel, "nurture_track: trial-follow-up", "nurture_track: trial-followup"))
