@@ -11,6 +11,7 @@ punctuation is backslash-escaped, so a ``<script>`` in a persona's name is shown
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import posixpath
@@ -33,6 +34,7 @@ from .units import describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
+_WORD = re.compile(r"\w+")
 NAV_LIMIT = 30  # kinds with more entities than this list only their index page in the navigation
 
 
@@ -42,7 +44,13 @@ def md_escape(text) -> Markup:
         return text
     if text is None:
         return Markup("")
-    s = str(escape(str(text)))
+    return _md_escape(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _md_escape(text: str) -> Markup:
+    # names, ids and labels recur on many pages: each distinct text is escaped once
+    s = str(escape(text))
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = re.sub(r"^(\s*)([-=])", r"\1\\\2", s)  # no accidental list items or setext headings
     s = re.sub(r"^(\s*\d+)\.", r"\1\\.", s)  # no accidental ordered lists
@@ -151,8 +159,9 @@ class Renderer:
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
+        self._rel_cache: dict[tuple[str, str], str] = {}
         self.abbreviations = self._abbreviations()
-        self._abbr_words: re.Pattern | None = None
+        self._abbr_words: dict[str, frozenset[str]] | None = None
         self._by_persona: dict | None = None
         self._questions_for: dict | None = None
         self._scorers: dict = {}  # as_of -> Scorer, for worked examples
@@ -194,8 +203,12 @@ class Renderer:
         return rel + "#" + safe_slug(ident) if anchored else rel
 
     def _rel(self, target: str) -> str:
-        here = posixpath.dirname(self.current)
-        return posixpath.relpath(target, here or ".")
+        here = posixpath.dirname(self.current) or "."
+        key = (here, target)
+        rel = self._rel_cache.get(key)
+        if rel is None:
+            rel = self._rel_cache[key] = posixpath.relpath(target, here)
+        return rel
 
     def link(self, kind, ident=None, text=None) -> Markup:
         """A Markdown link to an entity; plain text (struck through) when it does not exist."""
@@ -403,16 +416,36 @@ class Renderer:
         the whole glossary on each page made a large playbook's build many times slower. Words
         are found as the abbr extension finds them (whole words, longest first), in the text as
         written and with Markdown escapes and HTML entities undone, so no tooltip is lost.
+
+        Each definition is a paragraph of its own: the abbr extension takes one definition per
+        pass and hands the rest of its paragraph back to every block parser, which made a
+        paragraph of n definitions cost n² in the engine.
         """
         if not self.abbreviations:
             return ""
-        if self._abbr_words is None:
-            words = sorted((w for w, _ in self.abbreviations), key=len, reverse=True)
-            self._abbr_words = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
         plain = html.unescape(re.sub(r"\\(.)", r"\1", text))
-        found = set(self._abbr_words.findall(text)) | set(self._abbr_words.findall(plain))
+        found = self._abbreviations_in(text) | self._abbreviations_in(plain)
         lines = [f"*[{abbr}]: {definition}" for abbr, definition in self.abbreviations if abbr in found]
-        return "\n" + "\n".join(lines) + "\n" if lines else ""
+        return "\n" + "\n\n".join(lines) + "\n" if lines else ""
+
+    def _abbreviations_in(self, text: str) -> set[str]:
+        """The abbreviations the abbr extension would mark in ``text``.
+
+        A whole-word match of an abbreviation makes each run of word characters in it a whole
+        word of the text, so only abbreviations whose words all occur can match; the regular
+        expression (longest first, as the extension builds it) then runs over those alone.
+        """
+        if self._abbr_words is None:
+            self._abbr_words = {}
+            for word, _ in self.abbreviations:
+                self._abbr_words[word] = frozenset(_WORD.findall(word))
+        words = set(_WORD.findall(text))
+        candidates = tuple(sorted((w for w, need in self._abbr_words.items() if need <= words),
+                                  key=len, reverse=True))
+        if not candidates:
+            return set()
+        pattern = _abbreviation_pattern(candidates)
+        return set(pattern.findall(text))
 
     # ------------------------------------------------------------ computed views
 
@@ -645,6 +678,11 @@ class Renderer:
         # a <div> is a raw HTML block to Markdown, so nothing (abbreviations included) touches the SVG
         svg = lifecycle_svg(self.pb, lambda s: safe_slug(s.id) + "/")
         return Markup(f'<div class="pb-diagram">{svg}</div>') if svg else Markup("")
+
+
+@functools.lru_cache(maxsize=256)
+def _abbreviation_pattern(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
 
 
 def tag_anchor(tag: str) -> str:

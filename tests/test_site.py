@@ -139,6 +139,44 @@ def test_per_page_abbreviations_lose_no_tooltip(example, example_tree):
     assert sum(text.count("\n*[") for text in example_tree.files.values()) < compared * len(renderer.abbreviations) / 3
 
 
+def test_abbreviation_finder_agrees_with_the_whole_glossary_pattern(example, example_tree):
+    """The shortcut that tries only abbreviations whose words occur finds exactly what one
+    pattern of the whole glossary (longest first, whole words) finds."""
+    import random
+    pb, cfg = example
+    renderer = Renderer(pb, cfg, TODAY)
+    words = ["MQL", "MQLs", "SQL", "C++", "Q&A", "A/B test", "a/b test", "discovery call", "call",
+             "Ünïcode term", "T0", "T01", "3PL", "e-commerce", "commerce", "&", "(x)", "Deal alignment"]
+    renderer.abbreviations = sorted((w, "meaning") for w in words)
+    renderer._abbr_words = None
+    ordered = sorted(words, key=len, reverse=True)
+    whole = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ordered) + r")\b")
+    pieces = words + ["a", "b", "test", "x", "discovery", "Ünïcode", "MQ", "L", "T", "0", "++", "e", "-",
+                      "/", "&amp;", " ", " ", ".", "(", ")", "\\", "_", "é"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " ", "", "-"]) for _ in range(rng.randint(1, 12)))
+             for _ in range(3000)]
+    texts += list(example_tree.files.values())
+    found_any = 0
+    for text in texts:
+        found = renderer._abbreviations_in(text)
+        assert found == set(whole.findall(text)), text
+        found_any += bool(found)
+    assert found_any > 1000
+
+
+def test_each_abbreviation_definition_is_a_paragraph_of_its_own(example_tree):
+    """The abbr extension reads one definition per pass over a paragraph; one paragraph of n
+    definitions costs the engine n² work."""
+    pages = 0
+    for path, text in example_tree.files.items():
+        lines = text.splitlines()
+        defs = [i for i, line in enumerate(lines) if line.startswith("*[")]
+        assert all(lines[i - 1] == "" for i in defs), path
+        pages += len(defs) > 1
+    assert pages > 10
+
+
 def test_expectation_gaps_are_highlighted(example_tree):
     negative = example_tree.files["personas/always-on-client.md"]
     assert "pb-gap" in negative and "Gap: expects more than we deliver" in negative
