@@ -353,7 +353,10 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
     """Compare two states of the playbook by meaning, not by line.
 
     BASE and HEAD are git refs; HEAD defaults to the working tree, BASE to the merge base of
-    the main branch and HEAD.
+    the main branch and HEAD. References are judged on the HEAD side: a removal is breaking
+    only while something there still refers to it. A side with errors (a file that does not
+    parse, an invalid entity) has its errors listed; what they hide is shown as unreadable,
+    never as removed or added, and errors on the HEAD side are graded breaking.
 
     \b
     Example:

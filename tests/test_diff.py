@@ -52,8 +52,8 @@ def test_removed_proposition_that_others_reference_is_breaking(example_repo):
     path.write_text(text[:start] + text[end:])
     result = run(example_repo, "--fail-on", "breaking")
     assert result.exit_code == 1
-    assert re.search(r'BREAKING\s+The value proposition "reports-you-can-read" was removed, but 3 other '
-                     r"definitions refer to it \(.*local-service-owner.*\)", result.output)
+    assert re.search(r'BREAKING\s+The value proposition "reports-you-can-read" was removed, but 3 definitions on '
+                     r'the new side still refer to "reports-you-can-read" \(.*local-service-owner.*\)', result.output)
     assert run(example_repo).exit_code == 0  # --fail-on defaults to never
 
 
@@ -203,3 +203,237 @@ def test_impact_preview_on_real_leads(example_repo):
     assert "#### Impact on 3 leads" in md and "| near-threshold | stage | mql | lead |" in md
     missing = run(example_repo, "--leads", "nope.csv")
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+# ---------------------------------------------------------------- references judged on the new side
+
+
+def check_json(repo):
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        result = CliRunner().invoke(main, ["check", "--format", "json", "--today", "2026-11-22"])
+    finally:
+        os.chdir(old)
+    return sorted((f["code"], f["location"]["path"] if isinstance(f.get("location"), dict) else f.get("path"),
+                   f["location"]["line"] if isinstance(f.get("location"), dict) else f.get("line"))
+                  for f in json.loads(result.output)["findings"])
+
+
+def rename_team(repo, new_id, new_name=None, keep_in=()):
+    """Rename the team client-services everywhere, except in the files ``keep_in``."""
+    for folder in ("definitions", "personas"):
+        for path in sorted((repo / folder).glob("*.yaml")):
+            if path.relative_to(repo).as_posix() in keep_in:
+                continue
+            text = path.read_text()
+            if new_name:
+                text = text.replace("name: Client services", f"name: {new_name}")
+            path.write_text(text.replace("client-services", new_id))
+
+
+def test_team_replaced_with_every_reference_updated_is_not_breaking(example_repo):
+    before = check_json(example_repo)
+    rename_team(example_repo, "support", "Support")
+    assert check_json(example_repo) == before  # the replacement leaves nothing dangling
+    result = run(example_repo, "--fail-on", "breaking")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  - team client-services: Client services  definitions/teams.yaml" in lines
+    assert "  + team support: Support  definitions/teams.yaml" in lines
+    assert "      owner: client-services → support" in lines
+    assert "BREAKING" not in result.output and "refer" not in result.output
+    data = json.loads(run(example_repo, "--format", "json").output)
+    assert [i for i in data["impacts"] if i["grade"] == "breaking"] == []
+    assert data["summary"]["removed"] == 1 and data["summary"]["added"] == 1
+
+
+def test_team_renamed_with_every_reference_updated_is_a_rename_without_grade(example_repo):
+    rename_team(example_repo, "support")
+    result = run(example_repo, "--fail-on", "warning")
+    assert result.exit_code == 0, result.output
+    assert "  → team support (was client-services): Client services  definitions/teams.yaml" \
+        in result.output.splitlines()
+    assert "Impacts" not in result.output
+
+
+def test_rename_that_leaves_a_reference_behind_is_breaking_like_check(example_repo):
+    rename_team(example_repo, "support", "Support", keep_in=("definitions/goals.yaml",))
+    result = run(example_repo, "--fail-on", "breaking")
+    assert result.exit_code == 1
+    assert ('  BREAKING  The team "client-services" was removed, but 2 definitions on the new side still refer '
+            'to "client-services" (case-studies, client-retention).  [referenced-entity-removed]'
+            in result.output.splitlines()), result.output
+    assert [f for f in check_json(example_repo) if f[0] == "PB023" and f[1] == "definitions/goals.yaml"]
+
+
+def test_rename_that_leaves_a_reference_behind_says_so(example_repo):
+    rename_team(example_repo, "support", keep_in=("personas/course-creator.yaml",))
+    result = run(example_repo, "--fail-on", "breaking")
+    assert result.exit_code == 1
+    assert ('  BREAKING  The team "client-services" was renamed to "support", but 1 definition on the new side still '
+            'refers to "client-services" (course-creator).  [referenced-entity-removed]'
+            in result.output.splitlines()), result.output
+
+
+# ---------------------------------------------------------------- an invalid entity is not removed
+
+
+def test_stage_with_a_typo_is_unreadable_with_its_error_not_removed(example_repo):
+    path = example_repo / "definitions/lifecycle.yaml"
+    text = path.read_text()
+    assert text.count("    order: 3\n") == 1
+    path.write_text(text.replace("    order: 3\n", "    order: three\n"))
+    line = text[:text.index("    order: 3\n")].count("\n") + 1
+    result = run(example_repo)
+    assert result.exit_code == 0  # --fail-on defaults to never
+    assert result.output.splitlines() == [
+        "Semantic diff: " + result.output.splitlines()[0].split("diff: ", 1)[1],
+        "",
+        "Errors on the head side (fix them: what they hide is left out of this comparison, not removed)",
+        f'  definitions/lifecycle.yaml:{line}:12 PB010 In the lifecycle stage "mql", "order" should be a whole '
+        'number (it is "three").',
+        "",
+        "Impacts",
+        '  BREAKING  The head side has 1 error (listed under "Errors"): the lifecycle stage "mql" cannot be read '
+        "there; it is left out of this comparison, not removed.  [errors-on-head]",
+        "",
+        "Changes",
+        "  ? lifecycle stage mql: Marketing Qualified Lead  definitions/lifecycle.yaml  (cannot be read on the "
+        f"head side; see definitions/lifecycle.yaml:{line}:12 PB010)",
+        "",
+        "1 entity changed (1 unreadable); impacts: 1 breaking.",
+    ]
+    assert run(example_repo, "--fail-on", "breaking").exit_code == 1
+    data = json.loads(run(example_repo, "--format", "json").output)
+    assert data["changes"] == [{"kind": "stage", "id": "mql", "name": "Marketing Qualified Lead",
+                                "change": "unreadable", "path": "definitions/lifecycle.yaml", "old_id": None,
+                                "side": "head", "fields": []}]
+    assert data["errors"]["head"] == [{"code": "PB010", "path": "definitions/lifecycle.yaml", "line": line,
+                                       "col": 12, "message": 'In the lifecycle stage "mql", "order" should be '
+                                       'a whole number (it is "three").'}]
+    assert "stage-removed" not in {i["code"] for i in data["impacts"]}
+    md = run(example_repo, "--format", "markdown").output
+    assert f"- `definitions/lifecycle.yaml:{line}:12` PB010 In the lifecycle stage \"mql\", \"order\" should be " \
+        'a whole number (it is "three").' in md.splitlines()
+    assert "- **unreadable** lifecycle stage `mql`: Marketing Qualified Lead (cannot be read on the head side; " \
+        f"see definitions/lifecycle.yaml:{line}:12 PB010)" in md.splitlines()
+
+
+def test_a_file_that_no_longer_parses_removes_nothing(example_repo):
+    path = example_repo / "definitions/teams.yaml"
+    path.write_text(path.read_text().replace("teams:\n", "teams:\n  oops: [\n", 1))
+    result = run(example_repo, "--fail-on", "breaking", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["summary"]["removed"] == 0
+    assert {c["change"] for c in data["changes"]} == {"unreadable"}
+    assert {c["id"] for c in data["changes"]} >= {"client-services", "sales", "marketing", "leadership"}
+    assert [i["code"] for i in data["impacts"]] == ["errors-on-head"]
+    assert data["errors"]["head"] and data["errors"]["head"][0]["path"] == "definitions/teams.yaml"
+
+
+def test_a_stage_fixed_on_this_branch_is_not_added_and_not_breaking(example_repo):
+    path = example_repo / "definitions/lifecycle.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("    order: 3\n", "    order: three\n"))
+    git(example_repo, "commit", "-qam", "a typo on main")
+    path.write_text(text)
+    result = run(example_repo, "--fail-on", "warning")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert '  INFO      The base side had 1 error (listed under "Errors"): the lifecycle stage "mql" cannot be read ' \
+        "there; it is shown as unreadable there, not as added.  [errors-on-base]" in lines
+    assert lines[2] == "Errors on the base side (what they hid there is shown as unreadable, not as added)"
+    assert "stage-added" not in result.output and "+ lifecycle stage" not in result.output
+
+
+# ---------------------------------------------------------------- changed text in full
+
+
+def test_changed_statement_is_shown_in_full_with_the_changed_words_marked(example_repo):
+    path = example_repo / "definitions/value-propositions.yaml"
+    edit(path, "they are the only people you deal with. You get a real answer within one business day.\n"
+               "    statements:",
+         "they are the only people you ever deal with. You get a real answer within four business hours.\n"
+         "    statements:")
+    lines = run(example_repo).output.splitlines()
+    at = lines.index("      statement:")
+    assert lines[at + 1] == (
+        "        Two named people run your account, your account manager and your campaign manager, and they are "
+        "the only people you {+ever+} deal with. You get a real answer within [-one-] {+four+} business "
+        "[-day.-] {+hours.+}")
+    md = run(example_repo, "--format", "markdown").output.splitlines()
+    assert ("  - `statement`: Two named people run your account, your account manager and your campaign manager, "
+            "and they are the only people you **ever** deal with. You get a real answer within ~~one~~ **four** "
+            "business ~~day.~~ **hours.**") in md
+
+
+def test_marked_words_keep_line_breaks_and_escape_markdown():
+    from generator.diff import _marked, _md_escape, _md_mark, _text_mark, word_diff
+    runs = word_diff("First line *stays*\nsecond line goes", "First line *stays*\nsecond line comes back")
+    assert _marked(runs, _text_mark) == "First line *stays*\nsecond line [-goes-] {+comes back+}"
+    assert _marked(runs, _md_mark, _md_escape) == "First line \\*stays\\*\nsecond line ~~goes~~ **comes back**"
+
+
+# ---------------------------------------------------------------- a comment GitHub accepts
+
+
+def utf16(text):
+    return len(text.encode("utf-16-le")) // 2
+
+
+def big_glossary(n, words):
+    out = ["glossary:"]
+    for i in range(n):
+        out += [f"  - id: big-term-{i}", f"    term: Big term {i}", "    owner: marketing",
+                f"    definition: {words(i)}"]
+    return "\n".join(out) + "\n"
+
+
+def test_huge_change_set_is_folded_then_cut_under_the_comment_limit(example_repo):
+    path = example_repo / "definitions/big-glossary.yaml"
+    n = 600
+    path.write_text(big_glossary(n, lambda i: " ".join(f"word{i}x{k}" for k in range(30))))
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-qm", "a big glossary")
+    path.write_text(big_glossary(n, lambda i: " ".join(f"word{i}x{k}" if k % 3 else f"new{i}y{k}"
+                                                        for k in range(30))))
+    result = run(example_repo, "main", "--format", "markdown")
+    assert result.exit_code == 0
+    md = result.output
+    assert utf16(md) <= 60_000 < 65_536
+    head, _, rest = md.partition("<details>\n")
+    assert 15_000 < utf16(head) <= 20_000
+    folded, _, tail = rest.partition("</details>\n")
+    assert folded.startswith("<summary>")
+    shown = head.count("\n- **changed** glossary term")
+    hidden = folded.count("\n- **changed** glossary term")
+    shown_impacts, hidden_impacts = head.count("\n| 🔵 info |"), folded.count("\n| 🔵 info |")
+    assert shown == 0 and shown_impacts > 0  # the impacts come first
+    folded_said = f"{hidden_impacts} impacts and {hidden} changes" if hidden else f"{hidden_impacts} impacts"
+    assert folded.splitlines()[0] == (f"<summary>More: {folded_said}, folded to keep this comment readable "
+                                      "(click to open)</summary>")
+    left_impacts, left = n - shown_impacts - hidden_impacts, n - hidden
+    assert left > 0 and hidden_impacts > 0
+    left_said = f"{left_impacts} impacts and {left} changes" if left_impacts else f"{left} changes"
+    sha = re.search(r"`main \(([0-9a-f]+)\)`", md).group(1)
+    assert tail.strip() == (f"**Left out:** {left_said} did not fit in a pull-request comment (GitHub's "
+                            f"limit is 65,536 characters). Run `playbook diff {sha}` locally to see "
+                            "everything (`--format json` for tools).")
+    # every change is still in the text output
+    assert run(example_repo, "main").output.count("  ~ glossary term big-term-") == n
+
+
+def test_a_long_but_acceptable_change_set_is_folded_and_complete(example_repo):
+    path = example_repo / "definitions/big-glossary.yaml"
+    n = 60
+    path.write_text(big_glossary(n, lambda i: " ".join(f"word{i}x{k}" for k in range(30))))
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-qm", "a big glossary")
+    path.write_text(big_glossary(n, lambda i: " ".join(f"word{i}x{k}" if k % 3 else f"new{i}y{k}"
+                                                        for k in range(30))))
+    md = run(example_repo, "--format", "markdown").output
+    assert 20_000 < utf16(md) <= 60_000
+    assert "<details>" in md and "Left out" not in md
+    assert md.count("- **changed** glossary term") == n
