@@ -161,7 +161,7 @@ class Renderer:
         self.current = "index.md"
         self._rel_cache: dict[tuple[str, str], str] = {}
         self.abbreviations = self._abbreviations()
-        self._abbr_words: dict[str, frozenset[str]] | None = None
+        self._abbr_words: dict[str, list[tuple[str, frozenset[str], bool]]] | None = None
         self._by_persona: dict | None = None
         self._questions_for: dict | None = None
         self._scorers: dict = {}  # as_of -> Scorer, for worked examples
@@ -414,8 +414,8 @@ class Renderer:
 
         Every definition costs the Markdown engine a block of its own on every page, so listing
         the whole glossary on each page made a large playbook's build many times slower. Words
-        are found as the abbr extension finds them (whole words, longest first), in the text as
-        written and with Markdown escapes and HTML entities undone, so no tooltip is lost.
+        are found as the abbr extension finds them (whole words), in the text as written and
+        with Markdown escapes and HTML entities undone, so no tooltip is lost.
 
         Each definition is a paragraph of its own: the abbr extension takes one definition per
         pass and hands the rest of its paragraph back to every block parser, which made a
@@ -429,23 +429,29 @@ class Renderer:
         return "\n" + "\n\n".join(lines) + "\n" if lines else ""
 
     def _abbreviations_in(self, text: str) -> set[str]:
-        """The abbreviations the abbr extension would mark in ``text``.
+        """The abbreviations that occur in ``text`` as whole words.
 
         A whole-word match of an abbreviation makes each run of word characters in it a whole
-        word of the text, so only abbreviations whose words all occur can match; the regular
-        expression (longest first, as the extension builds it) then runs over those alone.
+        word of the text, so only abbreviations whose words all occur can match: one that is a
+        single word matches then, the others are looked for one by one. This finds every
+        abbreviation the abbr extension marks (it marks only whole words, longest first) and at
+        most a few that it will not mark because a longer one covers them; a definition that
+        marks nothing changes nothing on the page.
         """
         if self._abbr_words is None:
+            # each abbreviation under one of its words (those without any: under "")
             self._abbr_words = {}
             for word, _ in self.abbreviations:
-                self._abbr_words[word] = frozenset(_WORD.findall(word))
+                tokens = frozenset(_WORD.findall(word))
+                key = max(sorted(tokens), key=len, default="")
+                self._abbr_words.setdefault(key, []).append((word, tokens, _WORD.fullmatch(word) is None))
         words = set(_WORD.findall(text))
-        candidates = tuple(sorted((w for w, need in self._abbr_words.items() if need <= words),
-                                  key=len, reverse=True))
-        if not candidates:
-            return set()
-        pattern = _abbreviation_pattern(candidates)
-        return set(pattern.findall(text))
+        found = set()
+        for key in words.union([""]):
+            for word, tokens, search in self._abbr_words.get(key, ()):
+                if tokens <= words and (not search or _whole_word_in(word, text)):
+                    found.add(word)
+        return found
 
     # ------------------------------------------------------------ computed views
 
@@ -680,9 +686,22 @@ class Renderer:
         return Markup(f'<div class="pb-diagram">{svg}</div>') if svg else Markup("")
 
 
-@functools.lru_cache(maxsize=256)
-def _abbreviation_pattern(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches in a str pattern
+
+
+def _whole_word_in(word: str, text: str) -> bool:
+    """Whether ``\\bword\\b`` matches in ``text``; a search for the plain string first is many
+    times faster than a pattern that starts with ``\\b``."""
+    first, last, end = _is_word(word[0]), _is_word(word[-1]), len(word)
+    i = text.find(word)
+    while i >= 0:
+        if (i > 0 and _is_word(text[i - 1])) != first:
+            j = i + end
+            if (j < len(text) and _is_word(text[j])) != last:
+                return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def tag_anchor(tag: str) -> str:
