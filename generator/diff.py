@@ -371,7 +371,7 @@ def _impacts(base: Playbook, head: Playbook, changes: list[EntityChange], grades
                     else "shown as unreadable there, not as added")
             said += f": {names}{more} {verb} {fate}."
         else:
-            said += "; what they hide cannot be compared."
+            said += f"; what {'it hides' if n == 1 else 'they hide'} cannot be compared."
         add(f"errors-on-{side}", said, "", "")
 
     for c in changes:
@@ -489,7 +489,7 @@ def summary(d: Diff) -> str:
         if d.head_errors:
             n = len(d.head_errors)
             return (f"No changes in meaning could be seen, but the head side has {n} error{'s' if n != 1 else ''} "
-                    "and what they hide is not compared.")
+                    f"and what {'it hides' if n == 1 else 'they hide'} is not compared.")
         return "No changes in meaning."
     parts = [f"{c[k]} {k}" for k in ("added", "removed", "renamed", "changed", "unreadable") if c[k]]
     grades = [f"{c[g]} {g}" for g in GRADES if c[g]]

@@ -333,6 +333,21 @@ def test_a_file_that_no_longer_parses_removes_nothing(example_repo):
     assert data["errors"]["head"] and data["errors"]["head"][0]["path"] == "definitions/teams.yaml"
 
 
+def test_a_new_file_that_does_not_parse_is_reported_not_ignored(example_repo):
+    (example_repo / "definitions/extra.yaml").write_text("glossary:\n  - id: extra\n    term: [unclosed\n")
+    result = run(example_repo, "--fail-on", "breaking")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[2] == "Errors on the head side (fix them: what they hide is left out of this comparison, not removed)"
+    assert lines[3] == ("  definitions/extra.yaml:4:1 PB001 The YAML cannot be read here: did not find expected ',' "
+                        "or ']' (while parsing a flow sequence that starts on line 3). Check the indentation and "
+                        "quotes.")
+    assert '  BREAKING  The head side has 1 error (listed under "Errors"); what it hides cannot be compared.  ' \
+        "[errors-on-head]" in lines
+    assert lines[-1] == ("No changes in meaning could be seen, but the head side has 1 error and what it hides "
+                         "is not compared.")
+
+
 def test_a_stage_fixed_on_this_branch_is_not_added_and_not_breaking(example_repo):
     path = example_repo / "definitions/lifecycle.yaml"
     text = path.read_text()
