@@ -98,8 +98,8 @@ SMALL = {
           - {from: lead, to: mql}
           - {from: mql, to: sal}
           - {from: sal, to: sql}
-          - {from: mql, to: lead, type: recycle, reasons: [below-price-point], nurture_track: small-budget}
-          - {from: sal, to: lead, type: recycle, reasons: [bad-timing], nurture_track: small-budget}
+          - {from: mql, to: lead, type: recycle, reasons: [unresponsive, bad-timing], nurture_track: later}
+          - {from: sal, to: lead, type: recycle, reasons: [below-price-point, bad-timing], nurture_track: small-budget}
         reason_codes:
           - {id: below-price-point, name: Below our price point, owner: sales}
           - {id: bad-timing, name: Bad timing, owner: sales}
@@ -339,12 +339,13 @@ def test_red_flags_with_conditions_show_once(small_scorer):
 
 
 def test_a_rejected_lead_goes_to_its_nurture_track(small_scorer):
-    # only the handoff's on_reject names "unresponsive"
+    # only the routes out of MQL (the handoff's on_reject and the recycle from "mql") name "unresponsive"
     assert score(small_scorer, rejection_reason="unresponsive").nurture == "later"
-    # only a recycle transition names "below-price-point"
+    # only the recycle from SAL names "below-price-point"
     assert score(small_scorer, rejection_reason="Below-Price-Point").nurture == "small-budget"
-    # both name "bad-timing": the route from the lead's stage decides. Rejected at the MQL to SAL
-    # handoff, the lead goes where the handoff says; recycled from SAL, where the transition says.
+    # routes out of MQL and out of SAL name "bad-timing": the route from the lead's stage decides.
+    # Rejected at the MQL to SAL handoff, the lead goes where the handoff (and the lifecycle) say;
+    # recycled from SAL, where that transition says.
     mql = {"industry": "dtc", "monthly_ad_budget": "6000", "events": [("call_booked", "2026-11-20")]}
     at_mql = score(small_scorer, rejection_reason="bad-timing", **mql)
     assert (at_mql.stage, at_mql.nurture) == ("mql", "later")
