@@ -161,6 +161,7 @@ class Renderer:
         self.current = "index.md"
         self._rel_cache: dict[tuple[str, str], str] = {}
         self.abbreviations = self._abbreviations()
+        self._abbr_definitions = dict(self.abbreviations)
         self._abbr_words: dict[str, list[tuple[str, frozenset[str], bool]]] | None = None
         self._by_persona: dict | None = None
         self._questions_for: dict | None = None
@@ -425,7 +426,7 @@ class Renderer:
             return ""
         plain = html.unescape(re.sub(r"\\(.)", r"\1", text))
         found = self._abbreviations_in(text) | self._abbreviations_in(plain)
-        lines = [f"*[{abbr}]: {definition}" for abbr, definition in self.abbreviations if abbr in found]
+        lines = [f"*[{abbr}]: {self._abbr_definitions[abbr]}" for abbr in sorted(found)]
         return "\n" + "\n\n".join(lines) + "\n" if lines else ""
 
     def _abbreviations_in(self, text: str) -> set[str]:
