@@ -43,6 +43,21 @@ def check_files(tmp_path):
     return run
 
 
+def invoke_in(folder: Path, *args: str):
+    """Run the playbook CLI with ``folder`` as the current folder, as a user in that folder would."""
+    import os
+
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args])
+    finally:
+        os.chdir(old)
+
+
 def git(repo: Path, *args: str) -> str:
     import subprocess
     env = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",

@@ -11,16 +11,11 @@ from click.testing import CliRunner
 
 from generator.cli import main
 
-from conftest import git, repo_state
+from conftest import git, invoke_in, repo_state
 
 
 def run(repo, *args):
-    old = os.getcwd()
-    os.chdir(repo)
-    try:
-        return CliRunner().invoke(main, ["diff", *args])
-    finally:
-        os.chdir(old)
+    return invoke_in(repo, "diff", *args)
 
 
 def edit(path, old, new, count=1):
@@ -209,12 +204,7 @@ def test_impact_preview_on_real_leads(example_repo):
 
 
 def check_json(repo):
-    old = os.getcwd()
-    os.chdir(repo)
-    try:
-        result = CliRunner().invoke(main, ["check", "--format", "json", "--today", "2026-11-22"])
-    finally:
-        os.chdir(old)
+    result = invoke_in(repo, "check", "--format", "json", "--today", "2026-11-22")
     return sorted((f["code"], f["location"]["path"] if isinstance(f.get("location"), dict) else f.get("path"),
                    f["location"]["line"] if isinstance(f.get("location"), dict) else f.get("line"))
                   for f in json.loads(result.output)["findings"])

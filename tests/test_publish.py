@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import main
 
-from conftest import git, repo_state
+from conftest import git, invoke_in, repo_state
 
 TODAY = "2026-11-22"
 
 
 def run(repo: Path, *args):
-    old = os.getcwd()
-    os.chdir(repo)
-    try:
-        return CliRunner().invoke(main, [*args])
-    finally:
-        os.chdir(old)
+    return invoke_in(repo, *args)
 
 
 def lower_sql(repo: Path):

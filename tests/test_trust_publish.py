@@ -10,11 +10,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import main
 
-from conftest import git, repo_state
+from conftest import git, invoke_in, repo_state
 
 TODAY = "2026-11-22"
 SECRET = "TOPSECRET-7c1e"
@@ -23,12 +21,7 @@ IDENTITY_VARS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "G
 
 
 def run(repo: Path, *args):
-    old = os.getcwd()
-    os.chdir(repo)
-    try:
-        return CliRunner().invoke(main, [*args])
-    finally:
-        os.chdir(old)
+    return invoke_in(repo, *args)
 
 
 @pytest.fixture
