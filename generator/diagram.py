@@ -55,7 +55,8 @@ def lifecycle_svg(pb, href_of) -> str:
     for s in stages:
         x = x_of[s.id]
         label = s.abbreviation or s.name
-        owner = s.owner or "no owner"
+        team = pb.get("team", s.owner) if s.owner else None
+        owner = team.name if team else (s.owner or "no owner")
         css = "pb-stage pb-terminal" if s.terminal else "pb-stage"
         parts.append(
             f'<a href="{escape(href_of(s) or "")}"><g class="{css}">'

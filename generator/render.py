@@ -30,7 +30,7 @@ from .playbook import Playbook
 from .rules._util import SCORE_FIELDS, exceeded_commitment, lower_bound, qualification_stage
 from .rules.scoring import max_scores
 from .diff import _show as _show_value
-from .units import describe
+from .units import Duration, describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
@@ -135,6 +135,68 @@ _PLACES = {
     "role": ("teams.md", True),
 }
 
+# How readers call the built-in qualification frameworks, and the everyday words for each
+# dimension: shown beside it, so a search for "decision maker" finds the questions on authority.
+FRAMEWORK_LABELS = {"bant": "BANT", "champ": "CHAMP", "anum": "ANUM", "meddic": "MEDDIC",
+                    "meddpicc": "MEDDPICC", "gpctba-ci": "GPCTBA/C&I", "deal-alignment": "Deal alignment"}
+DIMENSION_WORDS = {
+    "budget": "money set aside, can they afford it",
+    "money": "budget, can they afford it",
+    "authority": "decision maker, who decides, who signs",
+    "economic-buyer": "who signs, who pays, decision maker",
+    "champion": "who pushes for us inside",
+    "need": "the problem to solve, pain",
+    "identify-pain": "the problem to solve",
+    "challenges": "problems, pains",
+    "timeline": "when, by what date",
+    "urgency": "how soon, why now",
+    "prioritization": "how important, why now",
+    "decision-criteria": "how they will choose",
+    "decision-process": "how they decide, who is involved",
+    "paper-process": "contract, purchasing, legal",
+    "competition": "other options, competitors",
+    "metrics": "how success is measured",
+    "goals": "what they want to achieve",
+    "plans": "how they mean to get there",
+    "negative-consequences": "cost of doing nothing",
+    "positive-implications": "what success brings",
+    "communication": "how and how often we talk",
+    "reporting": "reports, how results are shown",
+    "response-time": "how fast we reply",
+    "scope": "what we do and do not do",
+}
+BUYING_ROLES = {"economic-buyer": "Economic buyer (signs and pays)", "champion": "Champion",
+                "evaluator": "Evaluator", "user": "User", "influencer": "Influencer"}
+TRANSITION_KINDS = {"forward": "Forward", "recycle": "Recycle", "disqualify": "Disqualify"}
+_UNIT_WORDS = {"m": "minute", "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+               "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+               "d": "day", "day": "day", "days": "day", "w": "week", "wk": "week", "week": "week", "weeks": "week"}
+
+
+def duration_words(value) -> str:
+    """A duration as people say it: "4 business hours", "1 business day", "30 minutes"; any
+    other value as written."""
+    if isinstance(value, str):
+        try:
+            value = Duration.parse(value)
+        except ValueError:
+            return value
+    if not isinstance(value, Duration):
+        return describe(value)
+    unit = _UNIT_WORDS.get(value.unit, value.unit)
+    amount = f"{value.amount:g}"
+    plural = "" if value.amount == 1 else "s"
+    return f"{amount} {'business ' if value.business else ''}{unit}{plural}"
+
+
+def dimension_label(dim: str) -> str:
+    return dim.replace("-", " ").replace("_", " ").capitalize()
+
+
+def framework_label(fw: str) -> str:
+    return FRAMEWORK_LABELS.get(fw, fw.replace("-", " ").upper())
+
+
 STAGE_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne": "is not",
                "in_": "is one of", "not_in": "is none of", "exists": "is known"}
 
@@ -155,9 +217,12 @@ class Renderer:
                                 describe=lambda v: md_escape(describe(v)), date=self.date,
                                 num=lambda v: Markup(f"{v:g}"), show=lambda v: md_escape(_show_value(v)),
                                 lines=lambda items: Markup("<br>").join(md_escape(i) for i in items))
+        self.env.filters.update(dur=lambda v: md_escape(duration_words(v)), metric=self.metric_label,
+                                words=self.value_words, dim=dimension_label, fw=framework_label,
+                                role_label=lambda v: BUYING_ROLES.get(v, v), kind_label=lambda v: TRANSITION_KINDS.get(v, v))
         self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
-                                tags=self.tag_links, anchor=lambda e: Markup(safe_slug(e.id)))
+                                tags=self.tag_links, dim_words=DIMENSION_WORDS, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
         self._rel_cache: dict[tuple[str, str], str] = {}
         self.abbreviations = self._abbreviations()
@@ -179,7 +244,56 @@ class Renderer:
             return value
         if value is None:
             return ""
+        if isinstance(value, Duration):
+            return md_escape(duration_words(value))
         return md_escape(value)
+
+    # ------------------------------------------------------------ names for ids and vocabulary
+
+    def metric_label(self, metric: str | None) -> str:
+        """A metric's name for people: "Response time", never response_time."""
+        if not metric:
+            return ""
+        found = self.pb.metrics.get(metric)
+        text = found.label if found is not None else metric.replace("_", " ")
+        return text[:1].upper() + text[1:]
+
+    def value_words(self, value) -> Markup:
+        """A promised or expected value in words: durations spelled out, sets joined."""
+        if isinstance(value, (list, tuple)):
+            return md_escape(", ".join(str(v) for v in value))
+        return md_escape(duration_words(value))
+
+    def who(self, text: str | None) -> Markup:
+        """A person in a procedure step: the role's or team's name (linked) when it is an id,
+        else the words as written."""
+        if not text:
+            return Markup("")
+        if text in self.pb.roles or text in self.pb.known_ids["team"]:
+            return self.link("role", text)
+        return md_escape(text)
+
+    def band_range(self, band) -> Markup:
+        """A band's range in words: "below 0" for the lowest band, "60 or more" for the highest
+        (when it reaches the most a lead can score), "30 to 59" otherwise."""
+        def n(v):
+            return f"{v:g}".replace("-", "\u2212")
+        bands = sorted(self.pb.scoring.bands, key=lambda b: b.min) if self.pb.scoring else []
+        if len(bands) > 1 and band is bands[0] and bands[1].min == band.max + 1:
+            return Markup(f"below {n(bands[1].min)}")
+        best = self.max_scores()
+        top = self.pb.scoring.limit if self.pb.scoring and self.pb.scoring.limit else (
+            best.get("fit_score", 0) + best.get("engagement_score", 0) if best else None)
+        if len(bands) > 1 and band is bands[-1] and top is not None and band.max >= top:
+            return Markup(f"{n(band.min)} or more")
+        return Markup(f"{n(band.min)} to {n(band.max)}")
+
+    def covers(self, question) -> Markup:
+        parts = []
+        for fw, dims in question.covers.items():
+            parts.append(f"{md_escape(framework_label(fw))}: "
+                         + ", ".join(md_escape(dimension_label(d)) for d in dims))
+        return Markup("; ".join(parts))
 
     def date(self, value) -> Markup:
         return Markup(value.isoformat()) if value else Markup("")
@@ -294,11 +408,12 @@ class Renderer:
         tags = self.tags_of(entity)
         if not tags:
             return Markup("")
-        links = [f"[{md_escape(t)}]({self._rel('tags.md')}#{tag_anchor(t)}){{ .pb-tag }}" for t in tags]
+        links = [f"[{md_escape(self.tag_label(t))}]({self._rel('tags.md')}#{tag_anchor(t)}){{ .pb-tag }}" for t in tags]
         return Markup(" ".join(links))
 
     @staticmethod
     def tags_of(entity) -> list[str]:
+        """Tags by id (``owner: sales``); :meth:`tag_label` says them in names."""
         tags = []
         if entity.owner:
             tags.append(f"owner: {entity.owner}")
@@ -311,6 +426,19 @@ class Renderer:
             tags.append(f"stage: {entity.id}")
         tags.extend(f"tag: {t}" for t in entity.tags)
         return tags
+
+    def tag_label(self, tag: str) -> str:
+        """A tag as readers say it: "Owner: Client services", "Stage: MQL", "Buyer persona"."""
+        key, _, value = tag.partition(": ")
+        if key == "owner":
+            team = self.pb.get("team", value)
+            return f"Owner: {team.name if team else value}"
+        if key == "stage":
+            stage = self.pb.get("stage", value)
+            return f"Stage: {(stage.abbreviation or stage.name) if stage else value}"
+        if key == "persona":
+            return "Buyer persona" if value == "buyer" else "Negative persona"
+        return value
 
     def condition(self, cond) -> Markup:
         parts = []
@@ -345,7 +473,7 @@ class Renderer:
         if criteria.any:
             bits.append("any of: " + "; ".join(self.condition(c) for c in criteria.any))
         if criteria.confirmed:
-            bits.append("confirmed: " + ", ".join(md_escape(d) for d in criteria.confirmed))
+            bits.append("confirmed: " + ", ".join(md_escape(dimension_label(d).lower()) for d in criteria.confirmed))
         text = Markup("; ").join(Markup(b) for b in bits) if bits else Markup("")
         if criteria.description:
             text = Markup(f"{md_escape(criteria.description)}" + (f" ({text})" if text else ""))
@@ -668,7 +796,8 @@ class Renderer:
         for e in self.pb.all_entities:
             for t in self.tags_of(e):
                 out.setdefault(t, []).append(e)
-        return [(t, Markup(tag_anchor(t)), sorted(es, key=lambda e: (e.KIND, e.id))) for t, es in sorted(out.items())]
+        return [(self.tag_label(t), Markup(tag_anchor(t)), sorted(es, key=lambda e: (e.KIND, e.id)))
+                for t, es in sorted(out.items())]
 
     def overdue(self):
         rows = []

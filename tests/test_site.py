@@ -217,8 +217,8 @@ def test_edit_link_appears_when_configured(example):
 
 def test_tags_index_links_entities(example_tree):
     tags = example_tree.files["tags.md"]
-    assert "## owner: marketing { #tag-owner-marketing }" in tags
-    assert "## persona: negative { #tag-persona-negative }" in tags
+    assert "## Owner: Marketing { #tag-owner-marketing }" in tags
+    assert "## Negative persona { #tag-persona-negative }" in tags
     assert "../tags.md#tag-owner-marketing" in example_tree.files["personas/ecommerce-founder.md"]
 
 
@@ -456,7 +456,7 @@ def test_worked_examples_escape_user_text_and_flag_failures(tmp_path):
 
 
 def _asked(page: str) -> list[str]:
-    return re.findall(r"^\d+\. \*\*(.*?)\*\*", page, re.MULTILINE)
+    return re.findall(r"^\d+\. <span class=\"pb-tick\"></span>\*\*(.*?)\*\*", page, re.MULTILINE)
 
 
 def test_call_sheets_ask_in_the_order_written_with_an_explicit_order_first(tmp_path):
@@ -490,9 +490,11 @@ def test_call_sheets_ask_in_the_order_written_with_an_explicit_order_first(tmp_p
 
 def test_the_examples_most_important_question_opens_its_stage(example_tree):
     page = example_tree.files["qualifying-questions/call-sheet-ecommerce-founder.md"]
-    lines = re.findall(r"^\d+\. \*\*(.*?)\*\*.*\\\((SAL|SQL)\\\)", page, re.MULTILINE)
-    stages = [stage for _, stage in lines]
-    first_sql = stages.index("SQL")
-    assert stages == ["SAL"] * first_sql + ["SQL"] * (len(stages) - first_sql)
-    assert lines[first_sql][0] == "If we worked together, what do you think that relationship should look like?"
-    assert lines[0][0].startswith("What&\\#39;s not working")  # the first question written, not the first id
+    parts = re.split(r"^## At .*\\\((SAL|SQL)\\\) \{ #at-\w+ \}$", page, flags=re.MULTILINE)
+    assert [parts[1], parts[3]] == ["SAL", "SQL"], "one section per stage, in the stages' order"
+    sal, sql = _asked(parts[2]), _asked(parts[4])
+    assert sal and sql
+    assert sql[0] == "If we worked together, what do you think that relationship should look like?"
+    assert sal[0].startswith("What&\\#39;s not working")  # the first question written, not the first id
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. <span", page, re.MULTILINE)]
+    assert numbers == list(range(1, len(sal) + len(sql) + 1)), "numbered on across the stages"

@@ -1,0 +1,208 @@
+"""The site as its readers see it: names instead of ids, call sheets, the home page, the lifecycle
+diagram on a phone, and search in the team's words.
+
+The id scan builds the example and the second playbook (tests/fixtures/ledger-saas) with the real
+engine and reads the visible text of every page.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import get_args
+
+import pytest
+import yaml
+
+from generator import model as m
+from generator.check import run_check
+from generator.config import Config, find_config, load_config
+from generator.site import generate
+
+from conftest import REPO, TODAY, invoke_in, write_playbook
+
+LEDGER = REPO / "tests" / "fixtures" / "ledger-saas"
+
+
+# ---------------------------------------------------------------- names, never ids
+
+class _Visible(HTMLParser):
+    """The text a reader sees: no code, no scripts, no attributes (links' targets hold ids)."""
+
+    SKIP = {"code", "pre", "script", "style", "head"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.out = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.out.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.out)
+
+
+def _data_words(root: Path) -> str:
+    """Text the team wrote that a page may show as written: sentences, lead field values, CRM
+    values, event names, promised values, and the hand-written pages."""
+    out = []
+
+    def walk(value, key=None):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and (" " in value.strip() or key in (
+                "in", "not_in", "eq", "ne", "event", "type", "hubspot", "salesforce", "value")):
+            out.append(value)
+
+    for path in sorted(root.glob("personas/*.yaml")) + sorted(root.glob("definitions/*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    out += [p.read_text(encoding="utf-8") for p in sorted(root.glob("playbook/*.md"))]
+    return "\n".join(out)
+
+
+def shown_ids(pb) -> dict[str, str]:
+    """Every id that has a name for people -> what it is: entities, roles, severities, bands,
+    scoring groups and rules, metrics, buying roles, frameworks and their dimensions."""
+    ids: dict[str, str] = {}
+    for e in pb.all_entities:
+        ids[e.id] = e.KIND
+        if isinstance(e, m.ScoringModel):
+            for g in e.groups:
+                ids[g.id] = "scoring group"
+                ids.update({r.id: "scoring rule" for r in g.rules})
+            ids.update({b.id: "band" for b in e.bands})
+        if isinstance(e, m.ComplaintProcedure):
+            ids.update({s.id: "severity" for s in e.severities})
+        if isinstance(e, m.Team):
+            ids.update({r.id: "role" for r in e.roles})
+    ids.update({metric: "metric" for metric in pb.metrics})
+    ids.update({v: "buying role" for v in get_args(get_args(m.Persona.model_fields["buying_role"].annotation)[0])})
+    ids.update({v: "evidence source" for v in m.EVIDENCE_SOURCES})
+    for fw, dims in m.FRAMEWORKS.items():
+        ids[fw] = "framework"
+        ids.update({d: "framework dimension" for d in dims})
+    return ids
+
+
+def id_pattern(root: Path, pb) -> tuple[re.Pattern, dict[str, str]]:
+    """A pattern for the ids a reader should never see, in the forms they leak in.
+
+    An id of several words (``economic-buyer``, ``response_time``) is looked for as written and
+    in capitals (``DEAL-ALIGNMENT``); a one-word id of an entity or role (``mql``) as written.
+    One-word vocabulary (``scope``, ``user``) is everyday English and not looked for. A form that
+    the team's own text uses (a lead field value, a sentence) may appear.
+    """
+    data = _data_words(root)
+    entity_kinds = set(m.ENTITY_CLASSES) | {"role"}
+    forms = {}
+    for ident, kind in shown_ids(pb).items():
+        multi = bool(re.search(r"[-_]", ident))
+        if not multi and kind not in entity_kinds:
+            continue
+        for form in ((ident, ident.upper()) if multi else (ident,)):
+            if not re.search(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", data):
+                forms[form] = kind
+    alternatives = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])"), forms
+
+
+def leaked_ids(root: Path, site: Path, pb) -> list[str]:
+    pattern, forms = id_pattern(root, pb)
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        text = visible_text(page.read_text(encoding="utf-8"))
+        for hit in pattern.finditer(text):
+            context = " ".join(text[max(0, hit.start() - 50):hit.end() + 30].split())
+            found.append(f"{page.relative_to(site)}: {forms[hit.group(1)]} id {hit.group(1)!r} in …{context}…")
+    return found
+
+
+def _load(root: Path):
+    cfg = load_config(find_config(root))
+    return run_check(root, cfg, TODAY).playbook, cfg
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The example and the second playbook, each built once with the real engine."""
+    sites = {}
+    for name, root in (("example", REPO), ("ledger", LEDGER)):
+        out = tmp_path_factory.mktemp(name) / "site"
+        md = tmp_path_factory.mktemp(name + "-md") / "docs"
+        result = invoke_in(root, "build", "--site-dir", out, "--today", TODAY.isoformat(), "--markdown-dir", md)
+        assert result.exit_code == 0, result.output
+        sites[name] = (root, out, md)
+    return sites
+
+
+@pytest.mark.parametrize("name", ["example", "ledger"])
+def test_no_page_shows_an_id_that_has_a_name(built, name):
+    root, site, _ = built[name]
+    pb, _ = _load(root)
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 30
+    leaks = leaked_ids(root, site, pb)
+    assert not leaks, f"{len(leaks)} ids on the pages:\n" + "\n".join(leaks[:40])
+
+
+def test_the_id_scan_finds_each_kind_of_leak(built):
+    """The scan itself: ids in the forms they used to leak in are found, names are not."""
+    root, _, _ = built["example"]
+    pb, _ = _load(root)
+    pattern, _ = id_pattern(root, pb)
+    for leak in ("Tracking (operations-manager)", "Buying role economic-buyer", "owner: client-services",
+                 "DEAL-ALIGNMENT: communication", "(response_time: 1d business)", "stage: mql",
+                 "confirmed: response-time"):
+        assert pattern.search(visible_text(f"<p>{leak}</p>")), leak
+    for fine in ("Tracking (Operations manager)", "Buying role Economic buyer", "Owner: Client services",
+                 "Deal alignment: Communication", "(Response time: 1 business day)", "Stage: MQL",
+                 "<code>economic-buyer</code>", '<a href="../mql/">Marketing Qualified Lead</a>',
+                 "industry is one of ecommerce, dtc"):
+        assert not pattern.search(visible_text(f"<p>{fine}</p>")), fine
+
+
+@pytest.mark.parametrize("name", ["example", "ledger"])
+def test_no_empty_rows_or_placeholders(built, name):
+    _, site, _ = built[name]
+    for page in site.rglob("*.html"):
+        text = " ".join(visible_text(page.read_text(encoding="utf-8")).split())
+        for empty in ("not defined", "Volume committed —", "Cadence —", "Offer —", "Price —",
+                      "Probes —", "HubSpot lifecycle stage —", "Back to —"):
+            assert empty not in text, (page, empty)
+        assert not re.search(r"-\d+–-?\d", text), (page, "a range written as -300–-1")
+
+
+def test_values_and_vocabulary_read_as_words(built):
+    _, _, md = built["example"]
+    handoffs = (md / "handoffs.md").read_text()
+    assert "**Follow up within** | 4 business hours" in handoffs
+    persona = (md / "personas" / "ecommerce-founder.md").read_text()
+    assert "| **Buying role** | Economic buyer" in persona
+    assert "(Time to reply: 1 business day)" in persona and "first-response): 1 business day |" in persona
+    questions = (md / "qualifying-questions" / "index.md").read_text()
+    assert "Deal alignment: Communication" in questions
+    assert "| **Authority**<br><small>decision maker, who decides" in questions
+    complaint = (md / "complaints" / "billing-and-invoices.md").read_text()
+    assert "**Tracking** ([Operations manager" in complaint
+    scoring = (md / "scoring.md").read_text()
+    assert re.search(r"\| Excluded[^|]*\| below 0 \|", scoring)
+    tags = (md / "tags.md").read_text()
+    assert "## Owner: Client services { #tag-owner-client-services }" in tags
+    assert "## Stage: MQL { #tag-stage-mql }" in tags
