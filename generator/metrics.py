@@ -57,10 +57,21 @@ class Metric:
     more: str
     name: str = ""
     source: str = "catalogue"  # "catalogue" or "playbook"
+    keywords: tuple[str, ...] = ()  # words that name it in prose ("trial", "reply")
 
     @property
     def label(self) -> str:
         return self.name or self.id.replace("_", " ")
+
+    @property
+    def better(self) -> str:
+        """Which way is better for the client, in words."""
+        return {"shorter": "shorter is better for the client", "longer": "longer is better for the client",
+                "more-often": "more often is better for the client",
+                "less-often": "less often is better for the client",
+                "higher": "higher is better for the client", "lower": "lower is better for the client",
+                "superset": "more of them is better for the client",
+                "yes": '"yes" is better for the client', "no": '"no" is better for the client'}[self.more]
 
     @property
     def larger_is_more(self) -> bool:
@@ -68,49 +79,81 @@ class Metric:
         return self.more in ("longer", "more-often", "higher", "yes")
 
 
-def _m(id, kind, more, name):
-    return Metric(id, kind, more, name)
+def _m(id, kind, more, name, keywords=""):
+    return Metric(id, kind, more, name, keywords=tuple(k.strip() for k in keywords.split(",") if k.strip()))
 
 
 CATALOGUE: dict[str, Metric] = {m.id: m for m in (
     # how fast: shorter is more
-    _m("response_time", "duration", "shorter", "Time to reply"),
-    _m("first_response_time", "duration", "shorter", "Time to the first reply"),
-    _m("incident_response_time", "duration", "shorter", "Time to act on an incident"),
-    _m("acknowledgement_time", "duration", "shorter", "Time to acknowledge"),
-    _m("resolution_time", "duration", "shorter", "Time to resolve"),
-    _m("onboarding_time", "duration", "shorter", "Time to onboard"),
-    _m("delivery_time", "duration", "shorter", "Time to deliver"),
-    _m("turnaround_time", "duration", "shorter", "Turnaround time"),
-    _m("contract_term", "duration", "shorter", "Minimum contract term"),
-    _m("notice_period", "duration", "shorter", "Notice period to cancel"),
+    _m("response_time", "duration", "shorter", "Time to reply",
+       "reply, replies, replied, respond, responds, response, responses, answer, answers, answered, get back"),
+    _m("first_response_time", "duration", "shorter", "Time to the first reply",
+       "first reply, first response"),
+    _m("incident_response_time", "duration", "shorter", "Time to act on an incident",
+       "incident, incidents, outage, outages"),
+    _m("acknowledgement_time", "duration", "shorter", "Time to acknowledge",
+       "acknowledge, acknowledged, acknowledgement, acknowledgment"),
+    _m("resolution_time", "duration", "shorter", "Time to resolve",
+       "resolve, resolved, resolution, fix, fixed"),
+    _m("onboarding_time", "duration", "shorter", "Time to onboard",
+       "onboarding, onboard, onboarded, up and running, go live, live"),
+    _m("delivery_time", "duration", "shorter", "Time to deliver",
+       "deliver, delivers, delivered, delivery, ship, ships, shipped, shipping, dispatch, dispatched"),
+    _m("turnaround_time", "duration", "shorter", "Turnaround time",
+       "turnaround, turned around"),
+    _m("contract_term", "duration", "shorter", "Minimum contract term",
+       "contract, contracts, minimum term, lock-in, tie-in"),
+    _m("notice_period", "duration", "shorter", "Notice period to cancel",
+       "notice"),
     # how long the client is covered: longer is more
-    _m("trial_period", "duration", "longer", "Free trial"),
-    _m("return_window", "duration", "longer", "Return window"),
-    _m("refund_window", "duration", "longer", "Refund window"),
-    _m("warranty", "duration", "longer", "Warranty"),
-    _m("guarantee_period", "duration", "longer", "Guarantee period"),
-    _m("payment_terms", "duration", "longer", "Time to pay an invoice"),
-    _m("data_retention", "duration", "longer", "How long data is kept"),
+    _m("trial_period", "duration", "longer", "Free trial",
+       "trial, trials, try, free for"),
+    _m("return_window", "duration", "longer", "Return window",
+       "return, returns, send it back"),
+    _m("refund_window", "duration", "longer", "Refund window",
+       "refund, refunds, money back"),
+    _m("warranty", "duration", "longer", "Warranty",
+       "warranty, warranties"),
+    _m("guarantee_period", "duration", "longer", "Guarantee period",
+       "guarantee, guaranteed"),
+    _m("payment_terms", "duration", "longer", "Time to pay an invoice",
+       "payment terms, to pay"),
+    _m("data_retention", "duration", "longer", "How long data is kept",
+       "retention, retained, kept for, stored for"),
     # how often: more often is more
-    _m("meeting_cadence", "cadence", "more-often", "Meetings"),
-    _m("reporting_cadence", "cadence", "more-often", "Reports"),
-    _m("contact_cadence", "cadence", "more-often", "Contact"),
-    _m("update_cadence", "cadence", "more-often", "Updates"),
+    _m("meeting_cadence", "cadence", "more-often", "Meetings",
+       "meeting, meetings, meet, call, calls, check-in, check-ins, review, reviews"),
+    _m("reporting_cadence", "cadence", "more-often", "Reports",
+       "report, reports, reporting"),
+    _m("contact_cadence", "cadence", "more-often", "Contact",
+       "contact, touch base"),
+    _m("update_cadence", "cadence", "more-often", "Updates",
+       "update, updates"),
     # how much: larger is more
-    _m("support_hours", "count", "higher", "Support hours a week"),
-    _m("revisions", "count", "higher", "Revisions included"),
-    _m("included_users", "count", "higher", "Users included"),
+    _m("support_hours", "count", "higher", "Support hours a week",
+       "support, helpdesk, help desk"),
+    _m("revisions", "count", "higher", "Revisions included",
+       "revision, revisions, rounds of changes"),
+    _m("included_users", "count", "higher", "Users included",
+       "user, users, seat, seats, team member, team members, login, logins"),
     # what it costs: lower is more
-    _m("price", "money", "lower", "Price"),
-    _m("fee", "money", "lower", "Fee"),
-    _m("management_fee", "money", "lower", "Management fee"),
-    _m("setup_fee", "money", "lower", "Set-up fee"),
-    _m("minimum_spend", "money", "lower", "Minimum spend"),
+    _m("price", "money", "lower", "Price",
+       "price, prices, priced, cost, costs, pay, for, at, only, just, from"),
+    _m("fee", "money", "lower", "Fee",
+       "fee, fees"),
+    _m("management_fee", "money", "lower", "Management fee",
+       "management fee"),
+    _m("setup_fee", "money", "lower", "Set-up fee",
+       "set-up fee, setup fee, set up fee"),
+    _m("minimum_spend", "money", "lower", "Minimum spend",
+       "minimum spend"),
     # percentages: higher is more
-    _m("uptime", "percentage", "higher", "Uptime"),
-    _m("discount", "percentage", "higher", "Discount"),
-    _m("service_credit", "percentage", "higher", "Service credit"),
+    _m("uptime", "percentage", "higher", "Uptime",
+       "uptime, availability, available"),
+    _m("discount", "percentage", "higher", "Discount",
+       "discount, discounts, off"),
+    _m("service_credit", "percentage", "higher", "Service credit",
+       "service credit, credit"),
     # sets: a superset is more
     _m("channels", "set", "superset", "Contact channels"),
     _m("languages", "set", "superset", "Languages"),
@@ -456,7 +499,10 @@ def registry(declared=()) -> dict[str, Metric]:
     """The catalogue with the playbook's own declarations added or overriding it."""
     out = dict(CATALOGUE)
     for d in declared:
-        out[d.id] = Metric(d.id, d.kind, d.more or DIRECTIONS[d.kind][0], d.name or "", "playbook")
+        own = tuple(k.strip() for k in (getattr(d, "keywords", None) or ()) if k and k.strip())
+        inherited = CATALOGUE[d.id].keywords if d.id in CATALOGUE and CATALOGUE[d.id].kind == d.kind else ()
+        out[d.id] = Metric(d.id, d.kind, d.more or DIRECTIONS[d.kind][0], d.name or "", "playbook",
+                           own or inherited)
     return out
 
 
@@ -465,3 +511,175 @@ def describe_direction(metric: Metric) -> str:
             "more-often": "more often is more", "less-often": "less often is more",
             "higher": "a higher number is more", "lower": "a lower amount is more",
             "superset": "more items is more", "yes": '"yes" is more', "no": '"no" is more'}[metric.more]
+
+
+# ---------------------------------------------------------------- promises in prose
+#
+# A statement such as "Every feature free for 60 days" or "a 60-day home trial" promises a
+# trial period as surely as a structured claim does. The reader below finds such promises: a
+# value of a metric's kind (a number and a unit of time, a percentage, an amount with its
+# currency, a cadence word, a number right before what it counts) next to one of that metric's
+# keywords, in the same clause, at most a few words apart. It is a heuristic: it reads only
+# what it is sure of and says nothing about the rest (see PB312 for its limits).
+
+_PROSE_NUMBER_WORDS = "|".join(w for w in sorted(_WORD_NUMBERS, key=len, reverse=True) if w not in ("a", "an"))
+_PROSE_NUMBER = r"\d[\d,]*(?:\.\d+)?|" + _PROSE_NUMBER_WORDS
+_PROSE_DURATION = re.compile(
+    rf"\b(?P<n>{_PROSE_NUMBER})[\s-]+(?:(?P<b>business|working|calendar)[\s-]+)?"
+    r"(?P<u>minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|yrs?)\b"
+    r"|\b(?P<word>same[\s-]day|next[\s-](?:business[\s-]|working[\s-])?day|within the hour|lifetime|forever)\b"
+    r"|\b(?:within|in|under)\s+an?\s+(?P<one>hour|day|week|month|year)\b",
+    re.IGNORECASE)
+_PROSE_PERCENT = re.compile(r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_CURRENCY = r"USD|EUR|GBP|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN"
+_MONEY_QUALIFIER = (r"(?:\s*(?:/|per\s+|an?\s+|each\s+)(?:seat|user|licen[cs]e|person|member|client|location|"
+                    r"site|employee|month|year|week|quarter)s?\b)*")
+_PROSE_MONEY = re.compile(
+    rf"(?:[$€£]\s?|\b(?:{_CURRENCY})\s?)\d[\d,]*(?:\.\d+)?(?:\s?(?:{_CURRENCY})\b)?{_MONEY_QUALIFIER}"
+    rf"|\b\d[\d,]*(?:\.\d+)?\s?(?:{_CURRENCY}|euros?)\b{_MONEY_QUALIFIER}", re.IGNORECASE)
+_PROSE_CADENCE = re.compile(
+    r"\b(?:daily|weekly|fortnightly|biweekly|monthly|quarterly|yearly|annually|semi-annually|twice-weekly"
+    rf"|every\s+(?:other\s+)?(?:(?:\d+|{_NUMBER_WORDS})\s+)?(?:business\s+day|working\s+day|day|week|fortnight|"
+    r"month|quarter|year)s?"
+    rf"|(?:once|twice|(?:\d+|{_NUMBER_WORDS})\s+times)\s+(?:a|per|each)\s+(?:day|week|fortnight|month|quarter|year))\b",
+    re.IGNORECASE)
+_PROSE_COUNT = re.compile(rf"(?P<always>\b24/7|\b24x7\b|\baround the clock\b)|\b(?P<n>\d+|{_PROSE_NUMBER_WORDS}|unlimited)\b",
+                          re.IGNORECASE)
+_CLAUSES = re.compile(r"(?<=[.;!?])\s+|\n\s*\n|\s[–—]\s|\s-\s")
+_WORD = re.compile(r"[\w$€£%]+(?:[-'/.][\w%]+)*")
+# A value after one of these words in its clause is not promised: "no 60-day trial", "unlike
+# their 7-day trials", "instead of 39 USD", "save 200 USD".
+_NOT_PROMISED = re.compile(r"\b(?:no|not|never|without|unlike|instead|beyond|except|excluding|than|was|were|"
+                           r"save|saves|saving|worth|competitors?|others)\b|n't\b", re.IGNORECASE)
+# How many words may stand between a value and its metric's keyword.
+PROSE_DISTANCE = 4
+
+
+@dataclass(frozen=True)
+class ProsePromise:
+    """A promise read from prose: its metric, the value as the checker reads it, and the words."""
+
+    metric: Metric
+    value: str
+    phrase: str
+
+
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern:
+    words = sorted({k.lower() for k in keywords}, key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", w)) for w in words)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+
+_KEYWORD_PATTERNS: dict[tuple, re.Pattern] = {}
+
+
+def _keywords_of(metric: Metric) -> re.Pattern | None:
+    if not metric.keywords:
+        return None
+    pattern = _KEYWORD_PATTERNS.get(metric.keywords)
+    if pattern is None:
+        pattern = _KEYWORD_PATTERNS[metric.keywords] = _keyword_pattern(metric.keywords)
+    return pattern
+
+
+def _values(clause: str):
+    """(start, end, kinds, value as the checker reads it) of every value written in a clause."""
+    for m in _PROSE_DURATION.finditer(clause):
+        if m.group("word"):
+            text = m.group("word")
+        elif m.group("one"):
+            text = f"1 {m.group('one').lower()}"
+        else:
+            unit = m.group("u").lower()
+            unit = unit if unit.endswith("s") else unit + "s"
+            text = f"{m.group('n')} {m.group('b') + ' ' if m.group('b') else ''}{unit}"
+        yield m.start(), m.end(), ("duration",), text
+    for m in _PROSE_PERCENT.finditer(clause):
+        yield m.start(), m.end(), ("percentage",), f"{m.group('n')}%"
+    for m in _PROSE_MONEY.finditer(clause):
+        yield m.start(), m.end(), ("money",), m.group(0).strip()
+    for m in _PROSE_CADENCE.finditer(clause):
+        yield m.start(), m.end(), ("cadence",), m.group(0)
+    for m in _PROSE_COUNT.finditer(clause):
+        yield m.start(), m.end(), ("count",), m.group(0)
+
+
+# Small words do not push a value away from its keyword: "answers every email within four hours".
+_SMALL_WORDS = {"a", "an", "the", "within", "in", "under", "for", "of", "by", "up", "to", "every", "each", "all",
+                "our", "your", "its", "their", "is", "are", "be", "on", "at", "just", "only"}
+
+
+def _words_between(clause: str, a: int, b: int) -> int:
+    """Words between two places of a clause; a comma counts as three (it starts another thought)."""
+    if b <= a:
+        return 0
+    between = clause[a:b]
+    return sum(1 for w in _WORD.findall(between) if w.lower() not in _SMALL_WORDS) + 3 * between.count(",")
+
+
+def read_prose(text: str, metrics) -> list[ProsePromise]:
+    """The promises a sentence makes on ``metrics`` (an iterable of :class:`Metric`): each value
+    of a metric's kind next to one of its keywords. Values that cannot be read for the metric,
+    and values after a word that takes the promise back ("no", "unlike", "instead of"), are
+    left out."""
+    by_kind: dict[str, list[tuple[Metric, re.Pattern]]] = {}
+    for metric in metrics:
+        pattern = _keywords_of(metric)
+        if pattern is not None and metric.kind not in ("set", "yes/no"):
+            by_kind.setdefault(metric.kind, []).append((metric, pattern))
+    if not by_kind or not text:
+        return []
+    out: list[ProsePromise] = []
+    for clause in _CLAUSES.split(" ".join(str(text).split())):
+        if not clause:
+            continue
+        hits: dict[str, list] = {}
+        for kind, entries in by_kind.items():
+            hits[kind] = [(metric, m.start(), m.end()) for metric, pattern in entries
+                          for m in pattern.finditer(clause)]
+        taken: list[tuple[int, int]] = []
+        for start, end, kinds, value in sorted(_values(clause), key=lambda v: (v[0], -(v[1] - v[0]))):
+            if any(s < end and start < e for s, e in taken):
+                continue  # inside a value already read ("14" of "14 days")
+            best = None
+            for kind in kinds:
+                for metric, ks, ke in hits.get(kind, ()):
+                    if ks < end and start < ke:
+                        continue
+                    after = ks >= end
+                    gap = _words_between(clause, end, ks) if after else _words_between(clause, ke, start)
+                    if kind == "count" and (not after or gap > 0) and not value.lower().startswith(("24", "around")):
+                        continue  # a number counts only what follows it: "5 revisions"
+                    if gap > PROSE_DISTANCE:
+                        continue
+                    key = (gap, after, -(ke - ks))
+                    if best is None or key < best[0]:
+                        best = (key, metric, ks, ke)
+            if best is None:
+                continue
+            _, metric, ks, ke = best
+            lo, hi = min(start, ks), max(end, ke)
+            if _NOT_PROMISED.search(clause[:lo][-40:]) or _NOT_PROMISED.search(clause[lo:hi]):
+                continue
+            if isinstance(read(metric, value), Unreadable):
+                continue
+            taken.append((start, end))
+            out.append(ProsePromise(metric, value, clause[lo:hi]))
+    return out
+
+
+def read_values(text: str, metric: Metric) -> list[str]:
+    """Every value of ``metric``'s kind written anywhere in ``text``, as the checker reads it
+    (durations, percentages, money and cadences; counts and sets are not read this way)."""
+    if metric.kind not in ("duration", "percentage", "money", "cadence") or not text:
+        return []
+    out: list[str] = []
+    for clause in _CLAUSES.split(" ".join(str(text).split())):
+        taken: list[tuple[int, int]] = []
+        for start, end, kinds, value in sorted(_values(clause), key=lambda v: (v[0], -(v[1] - v[0]))):
+            if metric.kind not in kinds or any(s < end and start < e for s, e in taken):
+                continue
+            if not isinstance(read(metric, value), Unreadable):
+                taken.append((start, end))
+                out.append(value)
+    return out

@@ -166,6 +166,10 @@ class MetricDeclaration(Model):
                                                  "shorter or longer (duration), more-often or less-often "
                                                  "(cadence), higher or lower (count, money, percentage), "
                                                  "superset (set), yes or no (yes/no).")
+    keywords: list[str] = Field(default_factory=list, description="Words that name this metric in prose "
+                                "(statements, offers, remedies), for example [trial, try]; a value next to "
+                                "one is read as a promise (PB312). A catalogue metric keeps its own words "
+                                "unless these are given.")
     description: str | None = None
 
     @field_validator("id")

@@ -45,6 +45,7 @@ EXPECTED = [
     ("PB703", "definitions/glossary.yaml", 8),
     ("PB702", "definitions/glossary.yaml", 14),
     ("PB704", "definitions/glossary.yaml", 22),  # overdue by the configured review_every_days
+    ("PB703", "definitions/glossary.yaml", 27),  # a term says another value than its commitment
     ("PB701", "definitions/goals.yaml", 15),
     ("PB012", "definitions/goals.yaml", 22),
     ("PB116", "definitions/handoffs.yaml", 13),
@@ -89,6 +90,7 @@ EXPECTED = [
     ("PB201", "definitions/scoring.yaml", 33),
     ("PB801", "definitions/scoring.yaml", 36),
     ("PB304", "definitions/service-commitments.yaml", 14),
+    ("PB311", "definitions/service-commitments.yaml", 24),
     ("PB902", "definitions/teams.yaml", 9),
     ("PB901", "definitions/teams.yaml", 12),
     ("PB013", "definitions/teams.yaml", 16),
@@ -96,11 +98,12 @@ EXPECTED = [
     # (no PB704 on line 20: the suppression with a reason silences it)
     ("PB020", "definitions/teams.yaml", 26),
     ("PB021", "definitions/teams.yaml", 29),
-    ("PB405", "definitions/value-propositions.yaml", 15),
-    ("PB404", "definitions/value-propositions.yaml", 21),
-    ("PB406", "definitions/value-propositions.yaml", 30),
-    ("PB024", "definitions/value-propositions.yaml", 42),
-    ("PB011", "definitions/value-propositions.yaml", 47),
+    ("PB312", "definitions/value-propositions.yaml", 12),
+    ("PB405", "definitions/value-propositions.yaml", 16),
+    ("PB404", "definitions/value-propositions.yaml", 22),
+    ("PB406", "definitions/value-propositions.yaml", 31),
+    ("PB024", "definitions/value-propositions.yaml", 43),
+    ("PB011", "definitions/value-propositions.yaml", 48),
     ("PB402", "personas/bargain-hunter.yaml", 8),
     ("PB207", "personas/bargain-hunter.yaml", 8),
     ("PB401", "personas/marco-marketing-manager.yaml", 2),

@@ -7,7 +7,7 @@ import math
 from functools import lru_cache
 from dataclasses import dataclass
 
-from ..metrics import Measured, Metric, Unreadable, exceeds, read
+from ..metrics import Measured, Metric, Unreadable, exceeds, read, read_prose
 from ..model import Ops
 
 SCORE_FIELDS = ("fit_score", "engagement_score", "total_score")
@@ -200,12 +200,12 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
         return Verdict(metric, problem=("PB309", ("metric",), f"{_cap(what)} cannot be compared: no service "
                                         f"commitment measures {metric_name}. Add the commitment, or remove "
                                         "the metric if the business promises nothing on it."))
+    compared = None
     for c in candidates:
         committed = read_value(metric, c.value)
         if isinstance(committed, Unreadable):
-            return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared with the '
-                                            f'commitment "{c.id}": for {metric_name}, its value "{_show(c.value)}" '
-                                            f"{_clause(committed.reason)}, and put the rest in its details."))
+            continue  # PB311 reports it once, at the commitment
+        compared = compared or c
         outcome = exceeds(metric, asked, committed)
         if isinstance(outcome, str):
             return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared with the '
@@ -213,7 +213,7 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
                                             "the same way."))
         if outcome:
             return Verdict(metric, exceeded=c)
-    return Verdict(metric, within=candidates[0])
+    return Verdict(metric, within=compared)
 
 
 def exceeded_commitment(pb, metric: str | None, value, commitment_id: str | None = None):
@@ -350,3 +350,84 @@ def fact_condition(criteria, field: str):
     if allowed is not None:  # a listed value is a given one, and excluded values are simply not listed
         return Fact(frozenset(allowed - excluded), frozenset(), True if given is None else given), first
     return Fact(None, frozenset(excluded), given), first
+
+
+def unreadable_commitments(pb) -> list:
+    """(commitment, metric, reason) for every commitment whose value cannot be read as its metric."""
+    out = []
+    for c in pb.of("commitment"):
+        metric = pb.metrics.get(c.metric)
+        if metric is None:
+            continue
+        value = read_value(metric, c.value)
+        if isinstance(value, Unreadable):
+            out.append((c, metric, value.reason))
+    return out
+
+
+def prose_texts(pb):
+    """Prose that may promise: (entity, path, text, who, metric name or None to read every metric).
+
+    Value-proposition statements (and their marketing and sales wording), campaign offers, and
+    the text of claims, remedies and campaign promises that give no value of their own."""
+    for vp in pb.of("proposition"):
+        seen = set()
+        texts = [(("statement",), vp.statement)]
+        if vp.statements:
+            texts += [(("statements", "marketing"), vp.statements.marketing),
+                      (("statements", "sales"), vp.statements.sales)]
+        for path, text in texts:
+            key = " ".join((text or "").split()).lower()
+            if text and key not in seen:
+                seen.add(key)
+                yield vp, path, text, f'The value proposition "{vp.id}"', None
+        for index, claim in enumerate(vp.claims):
+            if claim.value is None:
+                yield vp, ("claims", index, "text"), claim.text, f'The claim "{claim.text}"', _metric_of(pb, claim)
+    for proc in pb.of("complaint"):
+        for index, remedy in enumerate(proc.remedies):
+            if remedy.value is None:
+                yield proc, ("remedies", index, "text"), remedy.text, f'The remedy "{remedy.text}"', \
+                    _metric_of(pb, remedy)
+    for campaign in pb.of("campaign"):
+        if campaign.offer:
+            yield campaign, ("offer",), campaign.offer, f'The offer of the campaign "{campaign.id}"', None
+        for index, promise in enumerate(campaign.promises):
+            if promise.value is None:
+                yield campaign, ("promises", index, "text"), promise.text, \
+                    f'The campaign promise "{promise.text}"', _metric_of(pb, promise)
+
+
+def _metric_of(pb, item) -> str | None:
+    if item.metric:
+        return item.metric
+    named = pb.get("commitment", item.commitment) if item.commitment else None
+    return named.metric if named is not None else None
+
+
+def prose_promises(pb):
+    """(entity, path, who, text, ProsePromise, commitment it exceeds) for every promise read from prose
+    that asks more than a commitment of its metric."""
+    committed = [pb.metrics[name] for name in commitments_by_metric(pb) if name in pb.metrics]
+    if not committed:
+        return
+    for entity, path, text, who, only in prose_texts(pb):
+        metrics = committed if only is None else [m for m in committed if m.id == only]
+        for promise in read_prose(text, metrics):
+            verdict = judge(pb, promise.metric.id, promise.value)
+            if verdict.exceeded is not None and verdict.problem is None:
+                yield entity, path, who, text, promise, verdict.exceeded
+
+
+def campaign_price_verdict(pb, campaign) -> Verdict | None:
+    """A campaign's price compared with the price commitments; None when either is missing."""
+    if campaign.price is None or not commitments_by_metric(pb).get("price"):
+        return None
+    return judge(pb, "price", campaign.price.text, what=f'the price of the campaign "{campaign.id}"')
+
+
+def metric_words(metric) -> str:
+    """A metric's label inside a sentence: "free trial", "time until a firm works in Ledgerly"."""
+    label = metric.label
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Severity
 from ..units import describe
 from . import rule
-from ._util import in_interval, exceeded_commitment, to_range
+from ._util import campaign_price_verdict, exceeded_commitment, in_interval, to_range
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -131,7 +131,11 @@ def _price_fits_field(price, field: str) -> bool:
       """)
 def campaign_offer_contradicted(pb):
     """A campaign price that a qualifying question treats as a red flag (a budget we turn down),
-    or a campaign promise beyond our commitments, brings in leads sales must then disqualify."""
+    a campaign price below the price the business commits to (compared as money: the same
+    currency, per the same seat or user, per month against per year converted), or a campaign
+    promise beyond our commitments, brings in leads sales must then disqualify or serve at a
+    loss. A price that cannot be compared with the price commitment (another currency, per seat
+    against a total) is PB309. The offer's own wording is read by PB312."""
     budget_flags = []
     for q in pb.of("question"):
         for flag in q.red_flags:
@@ -145,6 +149,11 @@ def campaign_offer_contradicted(pb):
                 if _price_fits_field(c.price, field) and in_interval(c.price.amount, wanted):
                     yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
                                      f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
+        verdict = campaign_price_verdict(pb, c)
+        if verdict is not None and verdict.problem is None and verdict.exceeded is not None:
+            commitment = verdict.exceeded
+            yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, less than the '
+                             f'commitment "{commitment.id}" ({describe(commitment.value)}) allows.')
         for index, promise in enumerate(c.promises):
             commitment = exceeded_commitment(pb, promise.metric, promise.value, promise.commitment)
             if commitment:

@@ -8,7 +8,9 @@ import re
 from ..findings import Severity
 from ..model import KIND_LABELS, review_due
 from . import rule
-from ._util import SCORE_FIELDS, fmt, lower_bound
+from ..metrics import Unreadable, exceeds, read_values
+from ..units import describe
+from ._util import SCORE_FIELDS, fmt, lower_bound, read_value
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -110,13 +112,24 @@ _POINTS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\+\s*)?(?:points?|pts)\b", re.IGNORE
 def glossary_contradicts_definition(pb):
     """A glossary entry that points at the entity defining it formally (``defined_by``) must
     agree with it: the same name and abbreviation, and no score in points that the stage's
-    entry criteria do not use."""
+    entry criteria do not use.
+
+    A service commitment is named by its promise in full ("99.9% monthly uptime"), so a term
+    it defines ("Uptime") agrees with it when the term's words stand in the commitment's name
+    or name its metric (the metric's id or name). What the term's definition says of that
+    metric must then be what the commitment promises: a definition of "Uptime" that says "we
+    commit to 99.5%" against a 99.9% commitment is reported, as is one whose values of the
+    metric's kind (a percentage for uptime, a cadence for meetings ...) all differ from the
+    commitment's."""
     for term in pb.of("term"):
         link = term.defined_by
         target = pb.get(link.kind, link.id) if link else None
         if target is None:
             continue
         label = KIND_LABELS[target.KIND]
+        if target.KIND == "commitment":
+            yield from _term_against_commitment(pb, term, target)
+            continue
         if _norm(term.term) != _norm(target.name) and _norm(term.term) != _norm(getattr(target, "abbreviation", None)):
             yield pb.finding("PB703", term, ("term",), f'The glossary calls it "{term.term}" but the {label} '
                              f'"{target.id}" is named "{target.name}".')
@@ -133,6 +146,35 @@ def glossary_contradicts_definition(pb):
                                      f'but the stage "{target.id}" is entered at '
                                      + " / ".join(fmt(t) for t in sorted(thresholds)) + " points.")
                     break
+
+
+def _term_against_commitment(pb, term, commitment):
+    metric = pb.metrics.get(commitment.metric)
+    names = {_norm(n) for n in (term.term, term.abbreviation, *term.synonyms) if n}
+    words = f" {_norm(commitment.name)} "
+    metric_names = {_norm(commitment.metric.replace("_", " "))} | ({_norm(metric.name)} if metric and metric.name else set())
+    if not any(n and (f" {n} " in words or n in metric_names) for n in names):
+        what = f" and measures {metric.label.lower()}" if metric else ""
+        yield pb.finding("PB703", term, ("term",), f'The glossary calls it "{term.term}" but the service '
+                         f'commitment "{commitment.id}" is named "{commitment.name}"{what}; link the term to the '
+                         "commitment it names, or rename it.")
+        return
+    if metric is None or metric.kind in ("set", "yes/no"):
+        return
+    committed = read_value(metric, commitment.value)
+    if isinstance(committed, Unreadable):
+        return  # PB311
+    outcomes = {}
+    for value in read_values(term.definition, metric):
+        measured = read_value(metric, value)
+        ahead, behind = exceeds(metric, measured, committed), exceeds(metric, committed, measured)
+        if isinstance(ahead, bool) and isinstance(behind, bool):
+            outcomes[value] = not ahead and not behind
+    stated = list(outcomes)
+    if stated and not any(outcomes.values()):
+        yield pb.finding("PB703", term, ("definition",), f'The glossary says "{term.term}" is '
+                         + " / ".join(stated) + f', but the service commitment "{commitment.id}" promises '
+                         f"{describe(commitment.value)}; say what the commitment says.")
 
 
 def _due(entity, default_days: int | None) -> dt.date | None:

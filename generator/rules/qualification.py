@@ -7,7 +7,8 @@ from ..metrics import CATALOGUE, describe_direction
 from ..model import FRAMEWORKS
 from ..units import describe
 from . import rule
-from ._util import _unknown_metric, commitment_of, exceeded_commitment, judge, promise_verdicts
+from ._util import (_clause, _show, _unknown_metric, campaign_price_verdict, commitment_of, metric_words, exceeded_commitment, judge, promise_verdicts,
+                    prose_promises, unreadable_commitments)
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -222,7 +223,8 @@ def expectation_gap(pb):
 
 
 def _catalogue_text() -> str:
-    rows = [f"    - {m.id}: {m.kind}, {describe_direction(m)} ({m.label})" for m in CATALOGUE.values()]
+    rows = [f"    - {m.id}: {m.kind}, {describe_direction(m)} ({m.label})"
+            + (f"; in prose: {', '.join(m.keywords)}" if m.keywords else "") for m in CATALOGUE.values()]
     return "\n".join(rows)
 
 
@@ -347,8 +349,12 @@ def uncomparable_value(pb):
     commitment measures are each reported here, saying what is expected: the checker never stays
     silent about a promise it could not compare. Red flags are read too, but never reported as
     asking too much: that is what they are for (PB310 reports one that asks no more than we
-    deliver)."""
+    deliver). A campaign's price is compared with the price commitment in the same way."""
     yield from _metric_findings(pb, "PB309")
+    for c in pb.of("campaign"):
+        verdict = campaign_price_verdict(pb, c)
+        if verdict is not None and verdict.problem is not None and verdict.problem[0] == "PB309":
+            yield pb.finding("PB309", c, ("price",), verdict.problem[2])
 
 
 @rule("PB310", "red-flag-within-commitment", W, "A red flag asks no more than we already deliver.",
@@ -390,3 +396,80 @@ def red_flag_within_commitment(pb):
                                  f'The question "{q.id}" treats "{flag.text}" ({describe(flag.value)}) as a red '
                                  f'flag, but the commitment "{c.id}" ({describe(c.value)}) already delivers that; '
                                  "move it to acceptable or correct its value.")
+
+
+@rule("PB311", "unreadable-commitment", W, "A commitment's value cannot be read as its metric.",
+      fail="""
+      service_commitments:
+        - {id: free-trial, name: A generous home trial, metric: trial_period, value: a good while}
+      """, ok="""
+      service_commitments:
+        - id: free-trial
+          name: A generous home trial
+          metric: trial_period
+          value: 30 days
+          details: A good while to live with the chair; we collect it for free.
+      """)
+def unreadable_commitment(pb):
+    """A service commitment is what every expectation, answer, claim, remedy and campaign promise
+    of its metric is compared with. When its value cannot be read as the metric's kind (a trial
+    period of "a good while", a price of "39 USD a seat, or 390 a year"), nothing is compared
+    with it, so every promise on that metric goes unchecked. The commitment is reported once,
+    here, saying what is expected; the promises that would be compared with it are not
+    reported again. Put one value the checker can read in ``value`` and the rest in
+    ``details``; a business with two prices or two terms writes two commitments."""
+    for c, metric, reason in unreadable_commitments(pb):
+        yield pb.finding("PB311", c, ("value",), f'The commitment "{c.id}" cannot be compared with any promise: '
+                         f'for {metric_words(metric)} '
+                         f'({metric.kind}), "{_show(c.value)}" {_clause(reason)}, and put the rest in its details.')
+
+
+@rule("PB312", "prose-promise-exceeds-commitment", W, "A statement, offer or remedy promises more in words than we commit to.",
+      fail="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+      value_propositions:
+        - id: try-at-home
+          name: Try it at home
+          statement: Sit on it every day with a 60-day home trial, and send it back if it is not for you.
+      """, ok="""
+      service_commitments:
+        - {id: free-trial, name: A 30-day home trial, metric: trial_period, value: 30d}
+      value_propositions:
+        - id: try-at-home
+          name: Try it at home
+          statement: Sit on it every day with a 14-day home trial, and send it back if it is not for you.
+      """)
+def prose_promise_exceeds_commitment(pb):
+    """Value-proposition statements (and their marketing and sales wording), campaign offers,
+    and the text of claims, remedies and campaign promises that give no value of their own are
+    prose, but prose promises too: "a 60-day home trial" against a 30-day trial commitment is
+    the same broken promise as a claim of 60 days. Such prose is read as a claim and compared
+    with the commitment through the metric's kind and direction, so a weaker promise (a 14-day
+    trial, a reply within two days against one business day) is never reported.
+
+    How prose is read: within one clause (sentences split at . ; ! ? and dashes), a value of a
+    metric's kind (a number and a unit of time such as "60-day" or "five business days", "same
+    day", "within the hour", "lifetime"; a percentage; an amount with its currency such as "29
+    USD a seat a month"; a cadence such as "quarterly" or "twice a month"; a number right before
+    what it counts, "5 revisions", or "24/7") stands at most four words from one of the metric's
+    keywords ("trial", "reply", "uptime", "warranty", "discount", "off" ...). Small words (a,
+    the, within, every ...) are not counted; a comma counts as three words. The nearest keyword
+    decides the metric. ``playbook rule PB307`` lists each catalogue metric; a metric declared in
+    the playbook names its own words with ``keywords:`` (a catalogue metric it overrides keeps
+    the catalogue's unless it names its own).
+
+    Limits: only metrics some commitment measures are read; sets (channels) and yes/no metrics
+    are not read from prose; a value after "no", "not", "never", "without", "unlike",
+    "instead of", "beyond", "than", "was", "save" or "worth" is taken as not promised; a value
+    that cannot be compared with the commitment (money per seat against per month, another
+    currency) is left alone, as is proof (proof points, FAQ answers) and the glossary (PB703).
+    Numbers written as words are read up to ninety. Where the heuristic misreads a sentence,
+    suppress the finding on its line with the reason, or write the promise as a structured
+    claim."""
+    for entity, path, who, text, promise, c in prose_promises(pb):
+        shown = "" if promise.value.lower() in promise.phrase.lower() else f" ({promise.value})"
+        said = f"{who}{shown} promises" if " ".join(text.split()) == promise.phrase else \
+            f'{who} says "{promise.phrase}"{shown},'
+        yield pb.finding("PB312", entity, path, f'{said} more than the commitment "{c.id}" ({describe(c.value)}) '
+                         f"for {metric_words(promise.metric)}; make the wording agree with the commitment.")
