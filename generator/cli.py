@@ -244,8 +244,8 @@ def _report(result, colour: bool) -> None:
               help="Where to put the site (default: site/ in the playbook folder).")
 @click.option("--strict", is_flag=True, help="Fail on broken links and Markdown warnings.")
 @click.option("--allow-errors", is_flag=True, help="Build even when the check finds errors.")
-@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
-              help="The site engine that turns the Markdown tree into HTML.")
+@click.option("--engine", type=click.Choice(["properdocs", "mkdocs", "zensical"]), default="properdocs",
+              show_default=True, help="The site engine that turns the Markdown tree into HTML.")
 @click.option("--markdown-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also keep a copy of the generated Markdown tree here.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -304,7 +304,8 @@ def build(path, site_dir, strict, allow_errors, engine, markdown_dir, config_fil
 @click.argument("path", required=False, type=click.Path())
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True,
               help="Address and port to serve on.")
-@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True)
+@click.option("--engine", type=click.Choice(["properdocs", "mkdocs", "zensical"]), default="properdocs",
+              show_default=True, help="The site engine that serves the preview.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def serve(path, dev_addr, engine, config_file):
     """Preview the site locally; editing any YAML, template or page refreshes the browser.

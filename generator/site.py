@@ -1,7 +1,9 @@
 """Turn the playbook into a site: write the Markdown tree, configure the engine, build, swap.
 
-The engine (MkDocs with Material by default, or Zensical) only ever sees a plain Markdown tree
-and a generated ``mkdocs.yml``. The build happens in a temporary folder next to the site
+The engine (ProperDocs with the Material theme by default, or MkDocs, or Zensical) only ever
+sees a plain Markdown tree and a generated ``mkdocs.yml``: the team's own ``mkdocs.yml`` read as
+the engine reads it (its YAML tags kept for the engine to resolve) and merged with what the
+generated pages need. The build happens in a temporary folder next to the site
 folder; only a successful build replaces the previous site, so a failure leaves it intact.
 """
 
@@ -22,11 +24,12 @@ from markupsafe import escape
 
 from . import outdir
 from .config import Config
-from .load import LocDict, LocList, load_file
+from .load import LocDict, LocList
 from .playbook import HAND_WRITTEN_DIR, TEMPLATES_DIR, Playbook
 from .render import NAV_LIMIT, Page, Renderer
 
-ENGINES = ("mkdocs", "zensical")
+ENGINES = ("properdocs", "mkdocs", "zensical")
+DEFAULT_ENGINE = "properdocs"
 USER_CONFIG = "mkdocs.yml"
 STYLESHEET = "assets/playbook.css"
 
@@ -45,7 +48,7 @@ class SiteError(Exception):
 
 @dataclass
 class Tree:
-    files: dict[str, str]  # path inside docs/ -> text
+    files: dict[str, str | bytes]  # path inside docs/ -> text (a page) or bytes (the team's asset)
     nav: list
     pages: int
 
@@ -73,7 +76,24 @@ def generate(pb: Playbook, config: Config, today: dt.date, history=None) -> Tree
         files[rel] = text.rstrip("\n") + "\n" + renderer.abbreviation_block(text)
         guides.append(rel)
     files[STYLESHEET] = _stylesheet()
+    for rel, data in _assets(pb.root / HAND_WRITTEN_DIR):
+        files.setdefault(rel, data)
     return Tree(files, _nav(pages, guides, hand_written), len(pages) + len(guides))
+
+
+def _assets(folder: Path):
+    """Files beside the hand-written pages that are not pages (a logo, images, a stylesheet):
+    the team's own, copied as they are so mkdocs.yml can name them (``theme.logo: assets/logo.svg``)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for where, dirs, names in os.walk(folder):  # symbolic links to folders are not followed
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(where) / name
+            if name.startswith(".") or name.endswith(".md") or path.is_symlink() or not path.is_file():
+                continue
+            rel = path.relative_to(folder)
+            yield rel.as_posix(), path.read_bytes()
 
 
 def _trusted(text: str):
@@ -141,10 +161,11 @@ def write_tree(tree: Tree, docs: Path) -> list[str]:
     wanted = set(tree.files)
     for rel, text in sorted(tree.files.items()):
         path = docs / rel
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        if path.is_file() and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data)
         changed.append(rel)
     for path in sorted(docs.rglob("*"), reverse=True):
         rel = path.relative_to(docs).as_posix()
@@ -166,6 +187,8 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     theme.setdefault("features", list(_DEFAULT_FEATURES))
     cfg["theme"] = theme
     cfg.setdefault("site_name", _html(config.name))
+    if config.site.get("url") and "site_url" not in cfg:
+        cfg["site_url"] = config.site["url"]
     if config.version:
         cfg.setdefault("copyright", _html(f"{config.name} · version {config.version}"))
     # relative to the generated configuration file, which sits beside both folders
@@ -174,9 +197,9 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     cfg["use_directory_urls"] = True
     cfg["nav"] = tree.nav + list(user.get("nav") or [])
     extensions = list(user.get("markdown_extensions") or [])
-    names = {e if isinstance(e, str) else next(iter(e)) for e in extensions}
+    names = {e if isinstance(e, str) else next(iter(e)) for e in extensions if isinstance(e, (str, dict))}
     extensions += [e for e in _MARKDOWN_EXTENSIONS if (e if isinstance(e, str) else next(iter(e))) not in names]
-    cfg["markdown_extensions"] = extensions
+    cfg["markdown_extensions"] = _offline_emoji(extensions)
     cfg["extra_css"] = [STYLESHEET] + [c for c in (user.get("extra_css") or []) if c != STYLESHEET]
     # Material's recommended separator: "(MQL)" is the word "MQL", so titles rank first
     cfg.setdefault("plugins", [{"search": {"separator": r'[\s\u200b\-_,:!=\[\]()"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])'}}])
@@ -206,22 +229,112 @@ _SHAPES = {
 }
 
 
+class Tagged:
+    """A value of mkdocs.yml written with one of the engine's YAML tags (``!ENV``,
+    ``!!python/name:...``, ``!relative``): kept exactly as written, for the engine to resolve."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def __repr__(self) -> str:
+        return f"Tagged({self.node.tag})"
+
+
+class _TeamConfigLoader(yaml.SafeLoader):
+    """Reads the team's mkdocs.yml: plain YAML as usual, tagged values kept for the engine."""
+
+
+_TeamConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: Tagged(node))
+_TeamConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: Tagged(node))
+
+
+class _EngineConfigDumper(yaml.SafeDumper):
+    """Writes the generated configuration; a tagged value is written back exactly as the team wrote it."""
+
+
+_EngineConfigDumper.add_representer(Tagged, lambda dumper, value: value.node)
+
+
+def dump_config(cfg: dict) -> str:
+    """The generated configuration as the YAML file the engine reads."""
+    return yaml.dump(cfg, Dumper=_EngineConfigDumper, sort_keys=False, allow_unicode=True)
+
+
 def _user_config(root: Path) -> dict:
     path = root / USER_CONFIG
     if not path.is_file():
         return {}
-    loaded = load_file(path, USER_CONFIG)
-    if loaded.findings:
-        f = loaded.findings[0]
-        raise EngineConfigError(f"{USER_CONFIG}:{f.location.line}:{f.location.col}: {f.message}")
-    data = loaded.data
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise EngineConfigError(f"{USER_CONFIG}:1:1: the file is not UTF-8 text; save it as UTF-8.") from None
+    except OSError as exc:
+        raise EngineConfigError(f"{USER_CONFIG}: cannot be read ({exc.strerror or exc}).") from None
+    loader = _TeamConfigLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise EngineConfigError(f"{USER_CONFIG}:{where}: this is not valid YAML ({problem}).") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
-    if not isinstance(data, LocDict):
+    if not isinstance(data, dict):
         raise EngineConfigError(f"{USER_CONFIG}:1:1: the file should be a mapping of settings "
                                 "(site_name:, theme:, ...), not a list or a single value.")
-    _check_shapes(data)
-    return _plain(data) or {}
+    _check_shapes(_located(node))
+    return _anchored(data, root)
+
+
+def _located(node):
+    """The shape of a composed YAML node with where each part was written (for the shape checks)."""
+    if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
+        out = LocDict()
+        out.line, out.col = node.start_mark.line + 1, node.start_mark.column + 1
+        out.key_locs, out.value_locs = {}, {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.tag)
+            out[key] = _located(value_node)
+            out.key_locs[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out.value_locs[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode) and node.tag == "tag:yaml.org,2002:seq":
+        out = LocList(_located(item) for item in node.value)
+        out.line, out.col = node.start_mark.line + 1, node.start_mark.column + 1
+        out.item_locs = [(item.start_mark.line + 1, item.start_mark.column + 1) for item in node.value]
+        return out
+    if isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:") \
+            and not node.tag.startswith("tag:yaml.org,2002:python/"):
+        return yaml.SafeLoader("").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    return Tagged(node)
+
+
+# Settings of mkdocs.yml that name a path relative to mkdocs.yml itself; the generated
+# configuration lives elsewhere, so they are made absolute.
+_CONFIG_RELATIVE = ("INHERIT",)
+_CONFIG_RELATIVE_LISTS = ("hooks", "watch")
+
+
+def _anchored(data: dict, root: Path) -> dict:
+    def absolute(value):
+        return str((root / value).resolve()) if isinstance(value, str) and value else value
+
+    for key in _CONFIG_RELATIVE:
+        if key in data:
+            data[key] = absolute(data[key])
+    for key in _CONFIG_RELATIVE_LISTS:
+        if isinstance(data.get(key), list):
+            data[key] = [absolute(v) for v in data[key]]
+    theme = data.get("theme")
+    if isinstance(theme, dict) and "custom_dir" in theme:
+        theme["custom_dir"] = absolute(theme["custom_dir"])
+    return data
 
 
 def _check_shapes(data: LocDict) -> None:
@@ -231,7 +344,7 @@ def _check_shapes(data: LocDict) -> None:
 
     for key, (types, what) in _SHAPES.items():
         value = data.get(key)
-        if value is None:
+        if value is None or isinstance(value, Tagged):  # a tagged value is the engine's to judge
             continue
         if not isinstance(value, types):
             fail(key, data.value_locs.get(key), what)
@@ -241,7 +354,7 @@ def _check_shapes(data: LocDict) -> None:
                     fail(f"{key} item {i + 1}", value.item_locs[i], "a name, or a mapping of one name to its settings")
         if key in ("extra_css", "extra_javascript"):
             for i, item in enumerate(value):
-                if not isinstance(item, str):
+                if not isinstance(item, (str, Tagged)):
                     fail(f"{key} item {i + 1}", value.item_locs[i], "a path")
         if key == "theme" and isinstance(value, LocDict):
             features = value.get("features")
@@ -250,28 +363,56 @@ def _check_shapes(data: LocDict) -> None:
                 fail("theme.features", value.value_locs.get("features"), "a list of feature names")
 
 
-def _plain(value):
-    if isinstance(value, LocDict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, LocList):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        low = value.lower()
-        if low in ("true", "false"):
-            return low == "true"
-        if value.isdigit():
-            return int(value)
-    return value
+def _engine_program(engine: str, command: str) -> list[str]:
+    if engine in ("properdocs", "mkdocs"):
+        return [sys.executable, "-m", engine, command]
+    if engine == "zensical":
+        exe = shutil.which("zensical") or str(Path(sys.executable).with_name("zensical"))
+        return [exe, command]
+    raise SiteError(f'"{engine}" is not a site engine; choose one of {", ".join(ENGINES)}.')
+
+
+# Emoji: the generators pymdownx.emoji and Material ship draw an emoji as an image from a public
+# CDN; on an intranet that is a request to an outside host. The site keeps the team's generator
+# for icons (Material's are inline SVG) and writes emoji as the characters themselves.
+_EMOJI = "pymdownx.emoji"
+_EMOJI_DEFAULT_GENERATOR = "pymdownx.emoji.to_png"
+_OFFLINE_EMOJI = "tag:yaml.org,2002:python/name:generator.site.offline_emoji"
+_PYTHON_NAME = "tag:yaml.org,2002:python/name:"
+
+
+def _offline_emoji(extensions: list) -> list:
+    out = []
+    for ext in extensions:
+        if isinstance(ext, dict) and _EMOJI in ext and isinstance(ext[_EMOJI] or {}, dict):
+            settings = dict(ext[_EMOJI] or {})
+            generator = settings.get("emoji_generator")
+            name = _EMOJI_DEFAULT_GENERATOR
+            if isinstance(generator, Tagged) and str(generator.node.tag).startswith(_PYTHON_NAME):
+                name = str(generator.node.tag)[len(_PYTHON_NAME):]
+            options = settings.get("options")
+            settings["options"] = {**(options if isinstance(options, dict) else {}), "playbook_icons": name}
+            settings["emoji_generator"] = Tagged(yaml.ScalarNode(_OFFLINE_EMOJI, ""))
+            ext = {_EMOJI: settings}
+        elif ext == _EMOJI:
+            ext = {_EMOJI: {"emoji_generator": Tagged(yaml.ScalarNode(_OFFLINE_EMOJI, "")),
+                            "options": {"playbook_icons": _EMOJI_DEFAULT_GENERATOR}}}
+        out.append(ext)
+    return out
+
+
+def offline_emoji(index, shortname, alias, uc, alt, title, category, options, md):
+    """pymdownx.emoji generator: an emoji as its character, an icon as the team's generator draws it."""
+    import importlib
+    if uc:
+        return md.htmlStash.store(alt)
+    module, _, name = options.get("playbook_icons", _EMOJI_DEFAULT_GENERATOR).rpartition(".")
+    draw = getattr(importlib.import_module(module), name)
+    return draw(index, shortname, alias, uc, alt, title, category, options, md)
 
 
 def engine_command(engine: str, config_file: Path, strict: bool) -> list[str]:
-    if engine == "mkdocs":
-        cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)]
-    elif engine == "zensical":
-        exe = shutil.which("zensical") or str(Path(sys.executable).with_name("zensical"))
-        cmd = [exe, "build", "-f", str(config_file)]
-    else:  # pragma: no cover - the CLI restricts the choice
-        raise SiteError(f"unknown engine {engine}")
+    cmd = _engine_program(engine, "build") + ["-f", str(config_file)]
     if strict:
         cmd.append("--strict")
     return cmd
@@ -281,6 +422,15 @@ def engine_env() -> dict:
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"
     env.setdefault("PYTHONWARNINGS", "ignore")
+    # mike runs the engine's own command (``properdocs build``); it must be the one installed
+    # beside this Python even when its folder is not on PATH (a virtual environment not activated)
+    # the engine imports this package for the offline emoji generator
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    if package_parent not in env.get("PYTHONPATH", "").split(os.pathsep):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    here = str(Path(sys.executable).parent)
+    if here not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = here + os.pathsep + env.get("PATH", "")
     return env
 
 
@@ -308,7 +458,7 @@ class BuildResult:
 
 
 def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, strict: bool = False,
-               engine: str = "mkdocs", keep_docs: Path | None = None, history=None) -> BuildResult:
+               engine: str = DEFAULT_ENGINE, keep_docs: Path | None = None, history=None) -> BuildResult:
     """Build into a private folder beside ``site_dir`` and swap it in only on success.
 
     ``site_dir`` (and ``keep_docs``, where the Markdown tree is also kept) must be absent, empty
@@ -335,8 +485,7 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
             finally:
                 shutil.rmtree(copy, ignore_errors=True)
         config_file = work / "mkdocs.yml"
-        config_file.write_text(yaml.safe_dump(engine_config(pb, config, tree, docs, out),
-                                              sort_keys=False, allow_unicode=True), encoding="utf-8")
+        config_file.write_text(dump_config(engine_config(pb, config, tree, docs, out)), encoding="utf-8")
         try:
             proc = subprocess.run(engine_command(engine, config_file, strict), cwd=work, env=engine_env(),
                                   capture_output=True, text=True)
@@ -349,22 +498,6 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
         return BuildResult(site_dir, tree.pages, output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def watched_files(root: Path) -> dict[str, float]:
-    """Modification times of everything a page depends on."""
-    out = {}
-    for name in ("personas", "definitions", HAND_WRITTEN_DIR, TEMPLATES_DIR):
-        folder = root / name
-        if folder.is_dir():
-            for path in folder.rglob("*"):
-                if path.is_file():
-                    out[str(path)] = path.stat().st_mtime_ns
-    for name in ("playbook.yaml", USER_CONFIG):
-        path = root / name
-        if path.is_file():
-            out[str(path)] = path.stat().st_mtime_ns
-    return out
 
 
 def address_problem(address: str) -> str | None:
@@ -391,16 +524,56 @@ def address_problem(address: str) -> str | None:
     return None
 
 
-def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 0.3,
+_WATCHED_FOLDERS = ("personas", "definitions", HAND_WRITTEN_DIR, TEMPLATES_DIR)
+_WATCHED_FILES = ("playbook.yaml", USER_CONFIG)
+
+
+def _is_watched(root: Path, path: str) -> bool:
+    try:
+        rel = Path(path).resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    parts = rel.parts
+    return bool(parts) and ((len(parts) == 1 and parts[0] in _WATCHED_FILES) or parts[0] in _WATCHED_FOLDERS)
+
+
+def _start_watching(root: Path, changed):
+    """Call ``changed()`` whenever a file a page depends on changes (file-system events, no polling)."""
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event):
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            paths = [event.src_path, getattr(event, "dest_path", "")]
+            if any(p and _is_watched(root, os.fsdecode(p)) for p in paths):
+                changed()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(root), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer
+
+
+def serve_command(engine: str, config_file: Path, address: str) -> list[str]:
+    cmd = _engine_program(engine, "serve") + ["-f", str(config_file), "-a", address]
+    if engine == "mkdocs":
+        cmd.append("--livereload")
+    return cmd
+
+
+def serve(root: Path, load, address: str, engine: str = DEFAULT_ENGINE, settle: float = 0.2,
           echo=print) -> int:
     """Preview the site with live reload until interrupted.
 
-    ``load()`` returns (playbook, config, check result); it is called again whenever a watched
-    file changes. The Markdown tree is regenerated in place and the engine's own live-reload
-    server notices the change and refreshes the open browser.
+    ``load()`` returns (playbook, config, check result, day); it is called again whenever a
+    watched file changes (watchdog reports it). The Markdown tree is regenerated in place and
+    the engine's own live-reload server notices the change and refreshes the open browser.
     """
     import signal
-    import time
+    import threading
 
     def stop(signum, frame):  # a terminated preview cleans up like an interrupted one
         raise KeyboardInterrupt
@@ -408,29 +581,34 @@ def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 
     previous = signal.signal(signal.SIGTERM, stop)
     work = Path(tempfile.mkdtemp(prefix="playbook-serve-"))
     docs, config_file = work / "docs", work / "mkdocs.yml"
-    proc = None
+    proc = observer = None
+    dirty = threading.Event()
     try:
-        snapshot = watched_files(root)
         if not _regenerate(root, load, docs, config_file, echo):
             return 1
-        if engine == "mkdocs":
-            cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config_file), "-a", address,
-                   "--livereload"]
-        else:
-            exe = shutil.which("zensical") or str(Path(sys.executable).with_name("zensical"))
-            cmd = [exe, "serve", "-f", str(config_file), "-a", address]
-        proc = subprocess.Popen(cmd, cwd=work, env=engine_env())
+        problem = address_problem(address)
+        if problem:  # taken while the pages were generated
+            echo(problem)
+            return 2
+        observer = _start_watching(root, dirty.set)
+        proc = subprocess.Popen(serve_command(engine, config_file, address), cwd=work, env=engine_env(),
+                                stderr=subprocess.PIPE, text=True, bufsize=1)
+        relay = threading.Thread(target=_relay, args=(proc, address, echo), daemon=True)
+        relay.start()
         echo(f"Serving on http://{address}/ ; edit the playbook and the open page refreshes. Ctrl-C stops.")
         while proc.poll() is None:
-            time.sleep(poll)
-            current = watched_files(root)
-            if current != snapshot:
-                snapshot = current
+            if dirty.wait(0.3):
+                import time
+                time.sleep(settle)  # an editor saves in several steps; regenerate once
+                dirty.clear()
                 _regenerate(root, load, docs, config_file, echo)
+        relay.join(timeout=2)
         return proc.returncode or 0
     except KeyboardInterrupt:
         return 0
     finally:
+        if observer is not None:
+            observer.stop()
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
@@ -439,6 +617,18 @@ def serve(root: Path, load, address: str, engine: str = "mkdocs", poll: float = 
                 proc.kill()
         shutil.rmtree(work, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous)
+
+
+def _relay(proc, address: str, echo) -> None:
+    """Pass the engine's messages on; say plainly when the port was taken after all."""
+    for line in proc.stderr:
+        line = line.rstrip("\n")
+        if "Address already in use" in line or "address already in use" in line.lower():
+            port = address.rpartition(":")[2]
+            echo(f"Port {port} is already in use (perhaps by another preview); stop it or choose another "
+                 "port with -a, for example -a 127.0.0.1:8001.")
+        elif line and not line.startswith(("Traceback", "  ")):
+            echo(line)
 
 
 def _regenerate(root: Path, load, docs: Path, config_file: Path, echo) -> bool:
@@ -451,8 +641,7 @@ def _regenerate(root: Path, load, docs: Path, config_file: Path, echo) -> bool:
     if result.counts.get("error"):
         echo(f"The playbook has {result.counts['error']} error(s); run 'playbook check' to see them.")
     changed = write_tree(tree, docs)
-    text = yaml.safe_dump(engine_config(pb, config, tree, docs, config_file.parent / "site"),
-                          sort_keys=False, allow_unicode=True)
+    text = dump_config(engine_config(pb, config, tree, docs, config_file.parent / "site"))
     if not config_file.is_file() or config_file.read_text(encoding="utf-8") != text:
         config_file.write_text(text, encoding="utf-8")
     if changed:
