@@ -48,6 +48,12 @@ EXPECTED = {
 }
 
 
+KIND_WORDS = {"duration": "a length of time", "cadence": "how often", "count": "a number",
+              "money": "an amount of money", "percentage": "a percentage", "set": "a list", "yes/no": "yes or no"}
+BETTER_WORDS = {"shorter": "shorter", "longer": "longer", "more-often": "more often", "less-often": "less often",
+                "higher": "higher", "lower": "lower", "superset": "more of them", "yes": "yes", "no": "no"}
+
+
 @dataclass(frozen=True)
 class Metric:
     """A measurable promise: its name, kind, which way is more, and a label for people."""
@@ -64,14 +70,14 @@ class Metric:
         return self.name or self.id.replace("_", " ")
 
     @property
+    def kind_words(self) -> str:
+        """What kind of value it is, in words: "a length of time"."""
+        return KIND_WORDS[self.kind]
+
+    @property
     def better(self) -> str:
-        """Which way is better for the client, in words."""
-        return {"shorter": "shorter is better for the client", "longer": "longer is better for the client",
-                "more-often": "more often is better for the client",
-                "less-often": "less often is better for the client",
-                "higher": "higher is better for the client", "lower": "lower is better for the client",
-                "superset": "more of them is better for the client",
-                "yes": '"yes" is better for the client', "no": '"no" is better for the client'}[self.more]
+        """Which way is better for the client, in a word or two: "longer", "more often"."""
+        return BETTER_WORDS[self.more]
 
     @property
     def larger_is_more(self) -> bool:

@@ -120,6 +120,21 @@ def test_every_page_kind_is_generated(fixture_result):
     assert "Connected a bank feed" in files["scoring.md"]
 
 
+def test_commitments_page_says_each_metric_its_kind_and_which_way_is_better(fixture_result):
+    files = generate(fixture_result.playbook, load_config(find_config(FIXTURE)), TODAY).files
+    page = files["service-commitments.md"]
+    rows = {line.split(" | ", 1)[1] for line in page.splitlines() if line.startswith("| [")}
+    assert "Free trial | a length of time | longer | 14 days |" in rows
+    assert "Time to reply | a length of time | shorter | 4 business hours |" in rows
+    assert "Meetings | how often | more often | quarterly |" in rows
+    assert "Price | an amount of money | lower | 39 USD per seat/month |" in rows
+    assert "Uptime | a percentage | higher | 99\\.9% |" in rows
+    # the fixture's own name for onboarding_time
+    assert "Time until a new firm works in Ledgerly | a length of time | shorter | 5 business days |" in rows
+    assert "*A length of time; longer is better for the client.*" in page
+    assert not [m for m in fixture_result.playbook.metrics if "_" in m and m in page]
+
+
 def test_site_builds_strictly(tmp_path):
     site = tmp_path / "site"
     result = CliRunner().invoke(main, ["build", str(FIXTURE), "--site-dir", str(site), "--strict",
