@@ -420,13 +420,18 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
 @click.option("--allow-errors", is_flag=True)
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-def publish(version, path, aliases, set_default, branch, remote, push, force, title, allow_errors,
+@click.option("--site-url", default=None, metavar="URL",
+              help="The address the site is published at (default: site.url in playbook.yaml).")
+def publish(version, path, aliases, set_default, branch, remote, push, force, title, site_url, allow_errors,
             config_file, today):
     """Publish the site as VERSION (default: the version in playbook.yaml) with mike.
 
     \b
     Example:
       playbook publish 2026.4 --alias latest --set-default
+    The default version (--set-default) is also published as "latest"; every other version
+    shows a banner linking to the same page there.
+
       playbook publish --push
     """
     from .gitrefs import GitError
@@ -440,7 +445,7 @@ def publish(version, path, aliases, set_default, branch, remote, push, force, ti
     try:
         do_publish(root, cfg, version, list(aliases), set_default=set_default, branch=branch, remote=remote,
                    push=push, force=force, title=title, today=today.date() if today else None,
-                   allow_errors=allow_errors, echo=click.echo)
+                   allow_errors=allow_errors, site_url=site_url, echo=click.echo)
     except GitError as exc:
         raise _git_failure(exc) from None
     except SiteError as exc:

@@ -220,9 +220,14 @@ def load_config(path: Path | None) -> Config:
         if not isinstance(site, LocDict):
             raise ConfigError('"site" should be a mapping of site settings.', where(data, "site"))
         for key in site:
-            if key != "edit_url":
-                raise ConfigError(f'Unknown site setting "{key}"; the one site setting is edit_url. The site\'s '
-                                  "look is set in mkdocs.yml.", Location(str(path), *site.key_locs[key]))
+            if key not in ("edit_url", "url"):
+                raise ConfigError(f'Unknown site setting "{key}"; the site settings are edit_url and url. The '
+                                  "site's look is set in mkdocs.yml.", Location(str(path), *site.key_locs[key]))
+        url = site.get("url")
+        if url is not None and not (isinstance(url, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url,
+                                                                           re.IGNORECASE)):
+            raise ConfigError('"site.url" should be the http(s) address the site is published at, for example '
+                              "https://acme.github.io/playbook/.", where(site, "url"))
         edit = site.get("edit_url")
         if edit is not None and not (isinstance(edit, str) and edit.lower().startswith(("https://", "http://"))
                                      and "{path}" in edit):

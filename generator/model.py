@@ -357,6 +357,8 @@ class FollowUp(Model):
 
 
 class Rejection(Model):
+    """Where a lead the receiving team turns down goes: the reasons, and the nurture track."""
+
     reasons: list[str] = Field(default_factory=list)
     recycle_to: NurtureRef | None = None
 
@@ -370,9 +372,20 @@ class Handoff(Entity):
     information: list[str] = Field(default_factory=list)
     follow_up: FollowUp | None = None
     accept_within: Duration | None = None
-    on_reject: Rejection | None = None
+    on_reject: Rejection | list[Rejection] | None = Field(
+        None, description="Where a rejected lead goes: {reasons, recycle_to}, or a list of them when leads "
+        "rejected for different reasons go to different nurture tracks.")
     escalation: Escalation | None = None
     volume: str | None = Field(None, description="The lead volume marketing commits to.")
+
+    @property
+    def reject_routes(self) -> list[tuple[tuple, Rejection]]:
+        """(path of the route inside the handoff, route) for each way a rejected lead goes."""
+        if self.on_reject is None:
+            return []
+        if isinstance(self.on_reject, list):
+            return [(("on_reject", index), route) for index, route in enumerate(self.on_reject)]
+        return [(("on_reject",), self.on_reject)]
 
 
 class NurtureTrack(Entity):

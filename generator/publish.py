@@ -13,22 +13,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import yaml
 
 from .check import run_check
 from .config import CONFIG_NAME, Config, ConfigError, load_config
 from .gitrefs import PLAYBOOK_PATHS, GitError, checkout_copy, git, is_dirty, repo_root, resolve, short
-from .site import SiteError, engine_config, engine_env, generate, write_tree
+from .site import SiteError, dump_config, engine_config, engine_env, generate, write_tree
 from .versions import VERSION_FILE, Published, history, published
 
 DEFAULT_BRANCH = "gh-pages"
 DEFAULT_REMOTE = "origin"
+# The alias the default version always carries: an older version's "old version" banner links to
+# the same page under it, and Material hides the banner on the version that carries it.
+LATEST = "latest"
+# Without the site's address the sitemap would be empty and the version selector would open the
+# chosen version's home page. Material compares sitemap paths only, so a placeholder on a domain
+# that can never resolve (RFC 2606) keeps the reader's page; site.url gives the real address.
+PLACEHOLDER_SITE_URL = "https://site-url-not-set.invalid/"
+_OVERRIDES = "overrides"
+_OUTDATED_BLOCK = """{%- extends "base.html" %}
+{#- Written by playbook publish: the banner Material shows on every version but the latest. #}
+{%- block outdated %}
+  You are reading an old version of this playbook.
+  <a href="{{ base_url }}/../LATEST/{{ page.url if page and page.url else '' }}"><strong>Read this page in the latest version.</strong></a>
+{%- endblock %}
+"""
 
 
 def settings(cfg: Config, branch: str | None, remote: str | None) -> tuple[str, str]:
@@ -163,13 +178,18 @@ def list_versions(root: Path, cfg: Config, branch: str | None = None) -> tuple[s
 def publish(root: Path, cfg: Config, version: str, aliases: list[str], *, set_default: bool = False,
             branch: str | None = None, remote: str | None = None, push: bool = False, force: bool = False,
             title: str | None = None, today: dt.date | None = None, allow_errors: bool = False,
-            echo=print) -> int:
+            site_url: str | None = None, echo=print) -> int:
     repo = repo_root(root)
     sub = root.resolve().relative_to(repo.resolve()).as_posix()
     branch, remote = settings(cfg, branch, remote)
     for name in (version, *aliases):
         if not name or name.startswith("-") or "/" in name or "\\" in name or name in (".", ".."):
             raise GitError(f'"{name}" is not a version name; use something like 2026.4 or v3.')
+    if site_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", site_url, re.IGNORECASE):
+        raise GitError(f'"{site_url}" is not an http(s) address; give the address the site is published at, '
+                       "for example https://acme.github.io/playbook/.")
+    if set_default and LATEST not in aliases:
+        aliases = [*aliases, LATEST]  # the default version is also "latest", where old versions' banners lead
     head = resolve(repo, "HEAD")
     check_branch(repo, branch, remote, head)
     committer(repo)
@@ -199,9 +219,13 @@ def publish(root: Path, cfg: Config, version: str, aliases: list[str], *, set_de
             docs = work / "docs"
             write_tree(tree, docs)
             config = engine_config(result.playbook, cfg, tree, docs, work / "site")
-            config["extra"]["version"] = {"provider": "mike"}
+            config["extra"]["version"] = {"provider": "mike", "default": LATEST, "alias": True}
+            if site_url:
+                config["site_url"] = site_url
+            config.setdefault("site_url", PLACEHOLDER_SITE_URL)
+            _add_outdated_banner(config, work / _OVERRIDES)
             config_file = work / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            config_file.write_text(dump_config(config), encoding="utf-8")
             _deploy(repo, config_file, version, aliases, branch=branch, remote=remote, push=push, title=title,
                     set_default=set_default, message=f"Publish playbook {version} from {short(repo, head)}")
         finally:
@@ -212,6 +236,23 @@ def publish(root: Path, cfg: Config, version: str, aliases: list[str], *, set_de
     echo(f'Published version {version}{" (" + ", ".join(aliases) + ")" if aliases else ""} of '
          f'{cfg.name} from commit {short(repo, head)} to the "{branch}" branch{" and pushed it" if push else ""}.')
     return 0
+
+
+def _add_outdated_banner(config: dict, overrides: Path) -> None:
+    """Material's "old version" banner, linking to the same page of the latest version.
+
+    It goes into a theme override folder; the team's own ``custom_dir`` is copied in first, and
+    a ``main.html`` of theirs is kept as it is (it may fill the banner itself).
+    """
+    theme = config["theme"]
+    team_dir = theme.get("custom_dir")
+    if isinstance(team_dir, str) and Path(team_dir).is_dir():
+        shutil.copytree(team_dir, overrides, symlinks=True)
+    overrides.mkdir(parents=True, exist_ok=True)
+    main = overrides / "main.html"
+    if not main.exists():
+        main.write_text(_OUTDATED_BLOCK.replace("LATEST", LATEST), encoding="utf-8")
+    theme["custom_dir"] = str(overrides)
 
 
 def _deploy(repo: Path, config_file: Path, version: str, aliases: list[str], *, branch: str, remote: str,

@@ -69,7 +69,10 @@ CONFIG_SCHEMA = {
         "site": {"type": "object", "additionalProperties": False, "properties": {
             "edit_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://.*\\{path\\}",
                          "description": "Link from every page to its file, e.g. "
-                                        "https://github.com/acme/playbook/edit/main/{path}."}}},
+                                        "https://github.com/acme/playbook/edit/main/{path}."},
+            "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+(/[^\\s?#]*)?$",
+                    "description": "The address the site is published at, e.g. https://acme.github.io/playbook/; "
+                                   "the version selector uses it to keep the reader on the same page."}}},
     },
 }
 

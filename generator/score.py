@@ -378,8 +378,8 @@ class Scorer:
         # for its reason; else from the first route naming the reason.
         self.nurture_by_reason: dict[str, str] = {}
         self._nurture_at: dict[tuple[str, str], str] = {}  # (stage, reason) -> track
-        routes = [(h.from_stage, h.on_reject.reasons, h.on_reject.recycle_to) for h in pb.of("handoff")
-                  if h.on_reject and h.on_reject.recycle_to]
+        routes = [(h.from_stage, route.reasons, route.recycle_to) for h in pb.of("handoff")
+                  for _, route in h.reject_routes if route.recycle_to]
         routes += [(t.from_, t.reasons, t.nurture_track) for t in pb.transitions
                    if t.type == "recycle" and t.nurture_track]
         for stage, reasons, track in routes:

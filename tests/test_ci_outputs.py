@@ -85,7 +85,7 @@ def test_github_annotations_carry_file_line_col_and_code(in_broken, broken_findi
         assert m["level"] == f["severity"]
         assert m["name"] == RULES[f["code"]].name
         assert m["msg"] == f["message"].replace("%", "%25")
-    assert lines[-1] == "Found 55 errors and 34 warnings in 19 files (21 files checked)."
+    assert lines[-1] == "Found 56 errors and 35 warnings in 19 files (21 files checked)."
 
 
 def test_github_paths_are_relative_to_the_current_folder(monkeypatch, tmp_path):
@@ -261,7 +261,7 @@ def test_markdown_tables_match_findings(in_broken, broken_findings):
     result = invoke("check", ".", *TODAY, "--format", "markdown")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "## playbook check: 55 errors and 34 warnings"
+    assert lines[0] == "## playbook check: 56 errors and 35 warnings"
     rows, headings, current = [], [], None
     for line in lines:
         if line.startswith("### "):
@@ -337,18 +337,18 @@ def test_baseline_round_trip(tmp_path):
     baseline = tmp_path / "baseline.json"
     made = invoke("check", BROKEN, *TODAY, "--generate-baseline", baseline)
     assert made.exit_code == 0, made.output
-    assert made.output.startswith("Recorded 89 findings")
+    assert made.output.startswith("Recorded 91 findings")
     data = json.loads(baseline.read_text(encoding="utf-8"))
     assert data["version"] == 1
-    assert sum(e["count"] for e in data["findings"]) == 89
+    assert sum(e["count"] for e in data["findings"]) == 91
     for entry in data["findings"]:
         assert {"code", "path", "fingerprint", "count"} <= set(entry)
 
     quiet = invoke("check", BROKEN, *TODAY, "--baseline", baseline)
     assert quiet.exit_code == 0, quiet.output
-    assert quiet.output.strip() == "No problems found in 21 files (89 hidden by the baseline)."
+    assert quiet.output.strip() == "No problems found in 21 files (91 hidden by the baseline)."
     as_json = json.loads(invoke("check", BROKEN, *TODAY, "--baseline", baseline, "--format", "json").output)
-    assert as_json["findings"] == [] and as_json["baseline"] == {"hidden": 89}
+    assert as_json["findings"] == [] and as_json["baseline"] == {"hidden": 91}
     assert invoke("check", BROKEN, *TODAY, "--baseline", baseline, "--fail-on", "warning").exit_code == 0
 
     copy = tmp_path / "broken"
@@ -361,10 +361,10 @@ def test_baseline_round_trip(tmp_path):
     report = json.loads(new.output)
     assert [(f["code"], f["path"]) for f in report["findings"]] == [("PB021", "definitions/teams.yaml")]
     assert "Field Sales" in report["findings"][0]["message"]
-    assert report["baseline"] == {"hidden": 89}
+    assert report["baseline"] == {"hidden": 91}
     text = invoke("check", copy, *TODAY, "--baseline", baseline)
     assert text.output.splitlines()[-1] == \
-        "Found 1 error and 0 warnings in 1 file (21 files checked, 89 hidden by the baseline)."
+        "Found 1 error and 0 warnings in 1 file (21 files checked, 91 hidden by the baseline)."
 
 
 def test_baseline_respects_counts(tmp_path):
@@ -378,7 +378,7 @@ def test_baseline_respects_counts(tmp_path):
     teams.write_text("".join(lines), encoding="utf-8")
     result = json.loads(invoke("check", copy, *TODAY, "--baseline", baseline, "--format", "json").output)
     assert [f["code"] for f in result["findings"]] == ["PB013"]
-    assert result["baseline"] == {"hidden": 89}
+    assert result["baseline"] == {"hidden": 91}
     data = json.loads(baseline.read_text(encoding="utf-8"))
     (entry,) = [e for e in data["findings"] if e["code"] == "PB013"]
     entry["count"] = 2

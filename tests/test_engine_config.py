@@ -146,3 +146,21 @@ def test_an_asset_beside_the_pages_is_copied_but_never_through_a_link(tmp_path):
     assert result.exit_code == 0, result.output
     assert (site / "img" / "team.svg").read_text() == LOGO
     assert not (site / "leak.txt").exists()
+
+
+@pytest.mark.parametrize("value", ["acme.example/playbook/", "javascript:alert(1)", "https://", "[1]"])
+def test_a_site_url_that_is_not_an_http_address_is_a_configuration_error(tmp_path, value):
+    root = write_playbook(tmp_path, {"definitions/teams.yaml": TEAMS})
+    (root / "playbook.yaml").write_text(f"name: Acme\nsite:\n  url: {value}\n", encoding="utf-8")
+    result = invoke("check", root)
+    assert result.exit_code == 2, result.output
+    assert "playbook.yaml:3:8" in result.output and "site.url" in result.output
+
+
+def test_site_url_is_the_engines_site_url(tmp_path):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS})
+    (root / "playbook.yaml").write_text("name: Acme\nsite:\n  url: https://intranet.example/playbook/\n")
+    result = invoke("build", root, "--site-dir", tmp_path / "site", "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://intranet.example/playbook/teams/</loc>" in sitemap

@@ -157,28 +157,69 @@ def test_push_to_a_remote_and_configured_branch(example_repo, tmp_path):
     assert json.loads(git(remote, "show", "site:versions.json"))[0]["version"] == "1.0"
 
 
-def test_version_selector_switches_versions_in_chromium(published_repo, tmp_path):
-    from test_browser import LAUNCH_ARGS, CHROMIUM, static_server
+def test_version_selector_keeps_the_page_and_old_versions_link_to_latest_in_chromium(published_repo, tmp_path):
     from playwright.sync_api import sync_playwright
-    site = branch_files(published_repo, tmp_path / "pages")
-    with static_server(site) as url, sync_playwright() as p:
+    from test_browser import CHROMIUM, LAUNCH_ARGS, static_server
+    # served from a sub-path, as an internal web server or GitHub Pages for a project would
+    branch_files(published_repo, tmp_path / "web" / "playbook")
+    with static_server(tmp_path / "web") as root, sync_playwright() as p:
+        url = root + "/playbook"
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page()
+        page.set_default_timeout(15000)
         requests = []
         page.on("request", lambda r: requests.append(r.url))
         page.goto(url + "/")  # the default version
         page.wait_for_url("**/2.0/**")
-        page.goto(url + "/1.0/lifecycle/")
-        selector = page.locator(".md-version__current")
-        selector.wait_for(state="visible", timeout=15000)
-        assert selector.text_content().strip() == "1.0"
+
+        page.goto(url + "/1.0/lifecycle/mql/")
+        current = page.locator(".md-version__current")
+        current.wait_for(state="visible")
+        assert current.text_content().strip() == "1.0"
+        banner = page.locator('[data-md-component="outdated"]')
+        banner.wait_for(state="visible")
+        assert "old version" in banner.text_content()
+
         page.locator(".md-version").hover()
         page.locator(".md-version__link", has_text="2.0").first.click()
-        # Material keeps the page when the other version's sitemap lists it, else opens its home
-        page.wait_for_url("**/2.0/**")
-        page.locator(".md-version__current").wait_for(state="visible")
-        assert page.locator(".md-version__current").text_content().strip() == "2.0"
+        page.wait_for_url("**/2.0/lifecycle/mql/")  # the same page, not the version's home page
+        assert "Marketing Qualified Lead" in page.locator("article h1").text_content()
+        assert page.locator(".md-version__current").text_content().strip().startswith("2.0")
+        page.wait_for_timeout(500)
+        assert page.locator('[data-md-component="outdated"]').is_hidden()  # the latest has no banner
+
+        page.goto(url + "/1.0/lifecycle/mql/")
+        page.locator('[data-md-component="outdated"] a').click()
+        page.wait_for_url("**/playbook/latest/lifecycle/mql/")
+        assert "Marketing Qualified Lead" in page.locator("article h1").text_content()
+
         page.goto(url + "/2.0/changelog/")
         assert "Changes since version 1.0" in page.locator("article").text_content()
         browser.close()
-    assert all(r.startswith(url) or r.startswith("data:") for r in requests), requests
+    assert all(r.startswith(root) or r.startswith("data:") for r in requests), requests
+
+
+def test_the_site_address_comes_from_the_option_or_playbook_yaml(published_repo):
+    sitemap = git(published_repo, "show", "gh-pages:2.0/sitemap.xml")
+    assert "<loc>https://site-url-not-set.invalid/2.0/lifecycle/mql/</loc>" in sitemap  # no address given
+    result = run(published_repo, "publish", "2.0", "--force", "--site-url", "https://acme.example/playbook/",
+                 "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    sitemap = git(published_repo, "show", "gh-pages:2.0/sitemap.xml")
+    assert "<loc>https://acme.example/playbook/2.0/lifecycle/mql/</loc>" in sitemap
+    config = published_repo / "playbook.yaml"
+    config.write_text(config.read_text() + "site:\n  url: https://intranet.example/sales/\n")
+    git(published_repo, "commit", "-qam", "Where the site lives")
+    assert run(published_repo, "publish", "2.1", "--today", TODAY).exit_code == 0
+    assert "https://intranet.example/sales/2.1/scoring/" in git(published_repo, "show", "gh-pages:2.1/sitemap.xml")
+    before = repo_state(published_repo)
+    result = run(published_repo, "publish", "2.2", "--site-url", "javascript:alert(1)", "--today", TODAY)
+    assert result.exit_code == 2 and "not an http(s) address" in result.output
+    assert repo_state(published_repo) == before
+
+
+def test_the_default_version_is_also_latest(example_repo):
+    result = run(example_repo, "publish", "1.0", "--set-default", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    versions = json.loads(git(example_repo, "show", "gh-pages:versions.json"))
+    assert versions[0]["aliases"] == ["latest"]

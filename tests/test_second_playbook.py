@@ -197,7 +197,23 @@ def test_lifecycle_threshold_contradiction(seeded):
 
 
 HANDOFFS = "definitions/handoffs.yaml"
-REJECT_REASONS = "      reasons: [not-ready]\n      recycle_to: trial-follow-up"
+# the fixture's PQL-to-SAL handoff sends leads rejected for different reasons to different tracks
+REJECT_REASONS = "      - reasons: [not-ready]\n        recycle_to: trial-follow-up"
+SECOND_ROUTE = "      - reasons: [bad-timing]\n        recycle_to: bad-timing"
+
+
+def test_fixture_handoff_has_one_route_per_track(fixture_result):
+    handoff = fixture_result.playbook.get("handoff", "pql-to-sal")
+    assert [(r.reasons, r.recycle_to) for _, r in handoff.reject_routes] == [
+        (["not-ready"], "trial-follow-up"), (["bad-timing"], "bad-timing")]
+
+
+def test_handoffs_page_shows_each_route(fixture_result):
+    files = generate(fixture_result.playbook, load_config(find_config(FIXTURE)), TODAY).files
+    rows = [line for line in files["handoffs.md"].splitlines() if line.startswith("| **If rejected**")]
+    assert len(rows) == 2  # the PQL handoff's two routes
+    assert "Exploring, not ready to talk" in rows[0] and "trial" in rows[0].lower()
+    assert "Bad timing" in rows[1] and "nurture-tracks.md#bad-timing" in rows[1]
 
 
 def test_handoff_recycling_a_reason_the_lifecycle_disqualifies(seeded):
@@ -206,14 +222,14 @@ def test_handoff_recycling_a_reason_the_lifecycle_disqualifies(seeded):
     assert [f.message for f in result.findings] == [
         'The handoff "pql-to-sal" (PQL → SAL) sends a lead rejected for "student" to the "trial-follow-up" '
         'track, but the lifecycle disqualifies a lead in "pql" for that reason; make them tell one story.']
-    assert result.findings[0].location.col == "      reasons: [not-ready, student]".index("student") + 1
+    assert result.findings[0].location.col == "      - reasons: [not-ready, student]".index("student") + 1
 
 
 def test_handoff_naming_a_reason_no_transition_from_its_stage_names(seeded):
-    found, result = seeded((HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[not-ready, bad-timing]")))
+    found, result = seeded((HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[not-ready, no-budget]")))
     assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "reasons: [not-ready]"))}
     assert [f.message for f in result.findings] == [
-        'The handoff "pql-to-sal" (PQL → SAL) lets sales reject a lead for "bad-timing", but no recycle or '
+        'The handoff "pql-to-sal" (PQL → SAL) lets sales reject a lead for "no-budget", but no recycle or '
         'disqualify transition from "pql" in the lifecycle names that reason; add it there or remove it here, '
         "so both tell one story."]
 
@@ -227,19 +243,66 @@ def test_handoff_recycling_to_another_track_than_the_lifecycle(seeded):
         "tell one story."]
 
 
+def test_second_route_recycling_to_another_track_than_the_lifecycle(seeded):
+    found, result = seeded((HANDOFFS, SECOND_ROUTE, SECOND_ROUTE.replace("recycle_to: bad-timing",
+                                                                         "recycle_to: trial-follow-up")))
+    line = line_of(HANDOFFS, "recycle_to: bad-timing")
+    assert [f"{f.location.line}:{f.location.col} {f.code} {f.message}" for f in result.findings] == [
+        f"{line}:21 PB116 The handoff \"pql-to-sal\" (PQL → SAL) sends rejected leads to the \"trial-follow-up\" "
+        'track, but the lifecycle recycles a lead in "pql" rejected for "bad-timing" to the "bad-timing" track; '
+        "make them tell one story."]
+
+
+def test_one_reason_sent_to_two_tracks(seeded):
+    found, result = seeded((HANDOFFS, SECOND_ROUTE, SECOND_ROUTE.replace("[bad-timing]", "[bad-timing, not-ready]")))
+    line = line_of(HANDOFFS, "- reasons: [bad-timing]")
+    assert [f"{f.location.line}:{f.location.col} {f.code} {f.message}" for f in result.findings] == [
+        f"{line}:{'      - reasons: [bad-timing, not-ready]'.index('not-ready') + 1} PB116 The handoff "
+        '"pql-to-sal" (PQL → SAL) sends a lead rejected for "not-ready" to the "trial-follow-up" track and to the '
+        '"bad-timing" track; name each reason once, with the track the lifecycle names.']
+
+
+def test_a_route_going_nowhere(seeded):
+    found, result = seeded((HANDOFFS, SECOND_ROUTE, "      - reasons: [bad-timing]"))
+    assert found == {("PB113", HANDOFFS, line_of(HANDOFFS, "- reasons: [bad-timing]"))}
+    assert [f.message for f in result.findings] == [
+        'The handoff "pql-to-sal" lets sales reject a lead for "bad-timing" but says nowhere where it goes; add '
+        '"recycle_to:" with a nurture track.']
+
+
+def test_one_route_for_two_tracks_is_flagged(seeded):
+    # the single form still reads: one track for both reasons contradicts the lifecycle's two tracks
+    found, result = seeded((HANDOFFS, REJECT_REASONS + "\n" + SECOND_ROUTE,
+                            "      reasons: [not-ready, bad-timing]\n      recycle_to: trial-follow-up"))
+    assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "recycle_to: trial-follow-up"))}
+    assert 'rejected for "bad-timing" to the "bad-timing" track' in result.findings[0].message
+
+
 def test_lifecycle_recycling_a_reason_the_handoff_does_not_list(seeded):
-    found, result = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, bad-timing]\n"))
+    found, result = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, no-budget]\n"))
     assert found == {("PB116", HANDOFFS, line_of(HANDOFFS, "reasons: [not-ready]"))}
     assert [f.message for f in result.findings] == [
-        'The lifecycle recycles a lead in "pql" rejected for "bad-timing" to the "trial-follow-up" track, but '
+        'The lifecycle recycles a lead in "pql" rejected for "no-budget" to the "trial-follow-up" track, but '
         'the handoff "pql-to-sal" (PQL → SAL) does not list that reason; add it to its on_reject reasons so '
         "both tell one story."]
 
 
 def test_handoff_and_lifecycle_telling_one_story_are_not_flagged(seeded):
-    found, _ = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, bad-timing]\n"),
-                      (HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[bad-timing, not-ready]")))
+    found, _ = seeded((LIFECYCLE, "    reasons: [not-ready]\n", "    reasons: [not-ready, no-budget]\n"),
+                      (HANDOFFS, REJECT_REASONS, REJECT_REASONS.replace("[not-ready]", "[no-budget, not-ready]")))
     assert found == set()
+
+
+def test_a_lead_rejected_for_bad_timing_goes_to_its_own_track(tmp_path):
+    export = (FIXTURE / "leads" / "trial-export.csv").read_text(encoding="utf-8")
+    row = next(line for line in export.splitlines() if line.startswith("crm-508,"))
+    changed = tmp_path / "export.csv"
+    changed.write_text(export.replace(row, row.replace(",not-ready,", ",bad-timing,")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", str(changed), "--path", str(FIXTURE), "--as-of", "2026-11-22",
+                                       "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    leads = {lead["id"]: lead for lead in json.loads(result.stdout)["leads"]}
+    assert leads["crm-508"]["nurture_track"] == "bad-timing"
 
 
 def test_exit_on_a_fact_contradicting_the_next_entry(seeded):

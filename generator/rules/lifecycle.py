@@ -49,8 +49,8 @@ def _edges(pb):
                 edges[t.from_].add(track.exit_to)
     for h in pb.of("handoff"):
         edges[h.from_stage].add(h.to_stage)
-        if h.on_reject and h.on_reject.recycle_to:
-            track = pb.get("nurture", h.on_reject.recycle_to)
+        for _, route in h.reject_routes:
+            track = pb.get("nurture", route.recycle_to) if route.recycle_to else None
             if track and track.exit_to:
                 edges[h.to_stage].add(track.exit_to)
     return edges
@@ -430,12 +430,13 @@ def incomplete_recycle_path(pb):
             yield pb.finding("PB113", t, ("type",), f'The recycle from "{t.from_}" names no nurture '
                              'track; add "nurture_track:" so the lead is looked after.')
     for h in pb.of("handoff"):
-        if h.on_reject is None:
-            continue
-        yield from bad_reasons(h, h.on_reject.reasons, ("on_reject", "reasons"))
-        if not h.on_reject.recycle_to:
-            yield pb.finding("PB113", h, ("on_reject",), f'The handoff "{h.id}" lets sales reject a lead '
-                             'but says nowhere where it goes; add "recycle_to:" with a nurture track.')
+        for path, route in h.reject_routes:
+            yield from bad_reasons(h, route.reasons, path + ("reasons",))
+            if not route.recycle_to:
+                yield pb.finding("PB113", h, path, f'The handoff "{h.id}" lets sales reject a lead '
+                                 + (f'for {_quoted(route.reasons)} ' if len(h.reject_routes) > 1 and route.reasons
+                                    else "")
+                                 + 'but says nowhere where it goes; add "recycle_to:" with a nurture track.')
 
 
 def _recycles(pb):
@@ -446,10 +447,14 @@ def _recycles(pb):
             if track:
                 yield t, ("nurture_track",), track, t.reset_engagement
     for h in pb.of("handoff"):
-        if h.on_reject and h.on_reject.recycle_to:
-            track = pb.get("nurture", h.on_reject.recycle_to)
+        for path, route in h.reject_routes:
+            track = pb.get("nurture", route.recycle_to) if route.recycle_to else None
             if track:
-                yield h, ("on_reject", "recycle_to"), track, False
+                yield h, path + ("recycle_to",), track, False
+
+
+def _quoted(values) -> str:
+    return ", ".join(f'"{v}"' for v in values)
 
 
 @rule("PB114", "endless-recycle", W, "A recycle loop has neither a wait nor a cycle limit.",
@@ -570,11 +575,19 @@ def reject_route_mismatch(pb):
     names (not one the lifecycle disqualifies for), it goes to the same nurture track, and every
     reason the lifecycle recycles from that stage is listed on the handoff. Otherwise the
     handoff's page and the lifecycle's page give two answers to "what happens when sales rejects
-    this lead?". Reason codes that are not defined are reported by PB113 only."""
+    this lead?". Reason codes that are not defined are reported by PB113 only.
+
+    When leads rejected for different reasons go to different tracks, ``on_reject`` is a list
+    of routes, each checked the same way; a reason named in two routes with two tracks is
+    reported too:
+
+        on_reject:
+          - {reasons: [bad-timing], recycle_to: long-cycle}
+          - {reasons: [below-price-point], recycle_to: small-budgets}"""
     known = pb.known_ids["reason"]
     for h in pb.of("handoff"):
-        rejection = h.on_reject
-        if rejection is None or pb.get("stage", h.from_stage) is None:
+        routes = h.reject_routes
+        if not routes or pb.get("stage", h.from_stage) is None:
             continue
         stage = h.from_stage
         recycled, disqualified = {}, set()
@@ -587,32 +600,42 @@ def reject_route_mismatch(pb):
             elif t.type == "disqualify":
                 disqualified.update(t.reasons)
         who = f'The handoff "{h.id}" ({_label(pb, h.from_stage)} → {_label(pb, h.to_stage)})'
-        track = rejection.recycle_to
-        mismatched = defaultdict(list)
-        for index, reason in enumerate(rejection.reasons):
-            if reason not in known:
-                continue
-            path = ("on_reject", "reasons", index)
-            if track and reason in disqualified:
-                yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
-                                 f'"{track}" track, but the lifecycle disqualifies a lead in "{stage}" for '
-                                 "that reason; make them tell one story.")
-            elif reason not in recycled and reason not in disqualified:
-                yield pb.finding("PB116", h, path, f'{who} lets sales reject a lead for "{reason}", but no '
-                                 f'recycle or disqualify transition from "{stage}" in the lifecycle names '
-                                 "that reason; add it there or remove it here, so both tell one story.")
-            elif track and reason in recycled and recycled[reason] and recycled[reason] != track:
-                mismatched[recycled[reason]].append(reason)
-        for other, reasons in mismatched.items():
-            names = ", ".join(f'"{r}"' for r in reasons)
-            yield pb.finding("PB116", h, ("on_reject", "recycle_to"), f'{who} sends rejected leads to the '
-                             f'"{track}" track, but the lifecycle recycles a lead in "{stage}" rejected for '
-                             f'{names} to the "{other}" track; make them tell one story.')
-        listed = set(rejection.reasons)
+        first_track: dict[str, str | None] = {}
+        for base, route in routes:
+            track = route.recycle_to
+            mismatched = defaultdict(list)
+            for index, reason in enumerate(route.reasons):
+                if reason not in known:
+                    continue
+                path = base + ("reasons", index)
+                if reason in first_track:
+                    if first_track[reason] != track:
+                        yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
+                                         f'"{first_track[reason]}" track and to the "{track}" track; name each '
+                                         "reason once, with the track the lifecycle names.")
+                    continue
+                first_track[reason] = track
+                if track and reason in disqualified:
+                    yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
+                                     f'"{track}" track, but the lifecycle disqualifies a lead in "{stage}" for '
+                                     "that reason; make them tell one story.")
+                elif reason not in recycled and reason not in disqualified:
+                    yield pb.finding("PB116", h, path, f'{who} lets sales reject a lead for "{reason}", but no '
+                                     f'recycle or disqualify transition from "{stage}" in the lifecycle names '
+                                     "that reason; add it there or remove it here, so both tell one story.")
+                elif track and reason in recycled and recycled[reason] and recycled[reason] != track:
+                    mismatched[recycled[reason]].append(reason)
+            for other, reasons in mismatched.items():
+                names = ", ".join(f'"{r}"' for r in reasons)
+                yield pb.finding("PB116", h, base + ("recycle_to",), f'{who} sends rejected leads to the '
+                                 f'"{track}" track, but the lifecycle recycles a lead in "{stage}" rejected for '
+                                 f'{names} to the "{other}" track; make them tell one story.')
+        listed = {reason for _, route in routes for reason in route.reasons}
+        first_base, first_route = routes[0]
         for reason, other in recycled.items():
             if reason in listed or reason not in known:
                 continue
-            where = ("on_reject", "reasons") if rejection.reasons else ("on_reject",)
+            where = first_base + ("reasons",) if first_route.reasons else first_base
             yield pb.finding("PB116", h, where, f'The lifecycle recycles a lead in "{stage}" rejected for '
                              f'"{reason}"' + (f' to the "{other}" track' if other else "") +
                              f', but the handoff "{h.id}" ({_label(pb, h.from_stage)} → '

@@ -275,8 +275,8 @@ def orphan_entity(pb):
     for t in pb.transitions:
         used_reasons.update(t.reasons)
     for h in pb.of("handoff"):
-        if h.on_reject:
-            used_reasons.update(h.on_reject.reasons)
+        for _, route in h.reject_routes:
+            used_reasons.update(route.reasons)
     for vp in pb.of("proposition"):
         if not vp.personas and not pb.referrers_of(vp):
             yield pb.finding("PB024", vp, ("id",), f'The value proposition "{vp.id}" targets no '

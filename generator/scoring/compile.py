@@ -123,8 +123,8 @@ def _scoring_conditions(pb: Playbook):
 def _routes(pb: Playbook) -> list[tuple[str, list[str], str]]:
     """(stage, reasons, track) of every route that sends rejected leads to a nurture track: a
     handoff's on_reject (from its from_stage), then recycle transitions."""
-    routes = [(h.from_stage, h.on_reject.reasons, h.on_reject.recycle_to) for h in pb.of("handoff")
-              if h.on_reject and h.on_reject.recycle_to]
+    routes = [(h.from_stage, route.reasons, route.recycle_to) for h in pb.of("handoff")
+              for _, route in h.reject_routes if route.recycle_to]
     routes += [(t.from_, t.reasons, t.nurture_track) for t in pb.transitions
                if t.type == "recycle" and t.nurture_track]
     return routes
