@@ -623,11 +623,13 @@ def schema(folder):
 from .commands import review as _review  # noqa: E402
 from .commands import codeowners as _codeowners  # noqa: E402
 from .commands import scaffold as _scaffold  # noqa: E402
+from .commands import sql as _sql  # noqa: E402
 
 main.add_command(_review.review)
 main.add_command(_codeowners.codeowners)
 main.add_command(_scaffold.init)
 main.add_command(_scaffold.new)
+main.add_command(_sql.sql)
 
 
 if __name__ == "__main__":  # pragma: no cover

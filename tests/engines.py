@@ -161,7 +161,12 @@ def spark():
                .config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.warehouse.dir", warehouse)
-               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+               # The test queries are small and run once: compiling whole stages to Java and
+               # re-planning adaptively cost more than they save, and so does the JIT's slow tier.
+               .config("spark.sql.codegen.wholeStage", "false")
+               .config("spark.sql.adaptive.enabled", "false")
+               .config("spark.driver.extraJavaOptions",
+                       f"-Dderby.system.home={warehouse} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     session.sql("select 1").collect()
