@@ -162,11 +162,18 @@ def vscode_settings() -> str:
     return json.dumps(settings, indent=2) + "\n"
 
 
-def init_playbook(target: Path, name: str, today: dt.date, package: str) -> list[str]:
+# The CI files each --ci choice writes (the starter holds both).
+CI_FILES = {"github": ".github/workflows/playbook.yml", "gitlab": ".gitlab-ci.yml"}
+
+
+def init_playbook(target: Path, name: str, today: dt.date, package: str, ci: str = "github") -> list[str]:
     """Write a new playbook repository into ``target``; returns the files written."""
     from ..schema import write_schemas
     files: dict[str, str] = {}
+    left_out = {path for choice, path in CI_FILES.items() if choice != ci}
     for rel, text in _walk(_starter()):
+        if rel in left_out:
+            continue
         if rel.endswith((".yaml", ".yml")):
             text = _LAST_REVIEWED.sub(lambda m: m.group(1) + today.isoformat(), text)
         if rel == "playbook.yaml":
@@ -174,7 +181,7 @@ def init_playbook(target: Path, name: str, today: dt.date, package: str) -> list
                           count=1, flags=re.MULTILINE)
         if rel == "playbook/index.md":
             text = re.sub(r"^# .*$", lambda m: "# " + md_text(name), text, count=1, flags=re.MULTILINE)
-        if rel == ".github/workflows/playbook.yml":
+        if rel in CI_FILES.values():
             text = re.sub(r'^(  PLAYBOOK_PACKAGE: ).*$', lambda m: m.group(1) + json.dumps(package), text,
                           count=1, flags=re.MULTILINE)
         files[rel] = text
@@ -195,11 +202,14 @@ def init_playbook(target: Path, name: str, today: dt.date, package: str) -> list
 @click.option("--name", default="Sales & Marketing Playbook", show_default=True,
               help="The playbook's name, shown on every page of its site.")
 @click.option("--package", default=None, metavar="SPEC",
-              help="Where CI installs the playbook tool from (a git URL or a wheel); "
-                   "written into .github/workflows/playbook.yml.")
+              help="Where CI installs the playbook tool from (a git URL with a tag, or a wheel); "
+                   "written into the CI file.")
+@click.option("--ci", type=click.Choice(["github", "gitlab", "none"]), default="github", show_default=True,
+              help="The CI pipeline to write: a GitHub Actions workflow, or a GitLab pipeline with a Code "
+                   "Quality report and GitLab Pages.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date the starter content as reviewed on this day (default: today).")
-def init(directory, name, package, today):
+def init(directory, name, package, ci, today):
     """Create a new playbook repository in DIRECTORY, ready to check, build and publish.
 
     It holds a small but complete starter playbook (teams, lifecycle, scoring, personas,
@@ -209,6 +219,7 @@ def init(directory, name, package, today):
     \b
     Example:
       playbook init acme-playbook --name "Acme — Sales & Marketing Playbook"
+      playbook init acme-playbook --ci gitlab --package "git+https://gitlab.com/acme/playbook@v0.1.0"
     """
     name = name.strip()
     if not name or _has_control(name):
@@ -220,7 +231,7 @@ def init(directory, name, package, today):
     made = _init_folder(directory)
     from ..schema import SchemaWriteError
     try:
-        written = init_playbook(directory, name, day, package)
+        written = init_playbook(directory, name, day, package, ci)
     except (OSError, SchemaWriteError) as exc:
         _undo_init(directory, made)
         why = _reason(exc) if isinstance(exc, OSError) else str(exc)
@@ -234,9 +245,9 @@ def init(directory, name, package, today):
     click.echo("  playbook new persona \"Name\"    # add personas, stages, questions ...")
     click.echo("  playbook serve                 # preview the site while you edit")
     click.echo("  pre-commit install             # check before every commit")
-    if not package:
+    if not package and ci in CI_FILES:
         click.echo("")
-        click.echo("Set PLAYBOOK_PACKAGE in .github/workflows/playbook.yml to where CI installs the "
+        click.echo(f"Set PLAYBOOK_PACKAGE in {CI_FILES[ci]} to where CI installs the "
                    "playbook tool from (or run init with --package).")
 
 
