@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .units import Cadence, Duration, Money
 
@@ -623,20 +624,33 @@ def _words_between(clause: str, a: int, b: int) -> int:
     return sum(1 for w in _WORD.findall(between) if w.lower() not in _SMALL_WORDS) + 3 * between.count(",")
 
 
+# Text with none of these holds no value the reader could take: most prose is skipped at once.
+_MAY_HOLD_VALUE = re.compile(
+    rf"\d|[$€£%]|\b(?:{_PROSE_NUMBER_WORDS}|same|next|hour|lifetime|forever|unlimited|clock|daily|weekly|"
+    r"fortnightly|biweekly|monthly|quarterly|yearly|annually|every|once|twice|percent)\b", re.IGNORECASE)
+
+
 def read_prose(text: str, metrics) -> list[ProsePromise]:
     """The promises a sentence makes on ``metrics`` (an iterable of :class:`Metric`): each value
     of a metric's kind next to one of its keywords. Values that cannot be read for the metric,
     and values after a word that takes the promise back ("no", "unlike", "instead of"), are
     left out."""
+    if not text or not _MAY_HOLD_VALUE.search(text):
+        return []
+    return list(_read_prose(" ".join(str(text).split()), tuple(metrics)))
+
+
+@lru_cache(maxsize=4096)
+def _read_prose(text: str, metrics: tuple) -> tuple[ProsePromise, ...]:
     by_kind: dict[str, list[tuple[Metric, re.Pattern]]] = {}
     for metric in metrics:
         pattern = _keywords_of(metric)
         if pattern is not None and metric.kind not in ("set", "yes/no"):
             by_kind.setdefault(metric.kind, []).append((metric, pattern))
-    if not by_kind or not text:
-        return []
+    if not by_kind:
+        return ()
     out: list[ProsePromise] = []
-    for clause in _CLAUSES.split(" ".join(str(text).split())):
+    for clause in _CLAUSES.split(text):
         if not clause:
             continue
         hits: dict[str, list] = {}
@@ -671,7 +685,7 @@ def read_prose(text: str, metrics) -> list[ProsePromise]:
                 continue
             taken.append((start, end))
             out.append(ProsePromise(metric, value, clause[lo:hi]))
-    return out
+    return tuple(out)
 
 
 def read_values(text: str, metric: Metric) -> list[str]:
