@@ -206,3 +206,12 @@ def test_a_table_name_that_is_not_one_is_a_usage_error():
     result = invoke_in(LEDGER, "sql", "--leads", "crm.leads; drop table x")
     assert result.exit_code == 2
     assert "--leads" in result.output and "SELECT" not in result.output
+
+
+def test_a_playbook_without_a_scoring_model_has_nothing_to_compile(tmp_path):
+    root = tmp_path / "pb"
+    shutil.copytree(LEDGER, root)
+    (root / "definitions" / "scoring.yaml").unlink()
+    result = invoke_in(root, "sql", "--dialect", "spark")
+    assert result.exit_code == 2
+    assert "no scoring model" in result.output and "SELECT" not in result.output

@@ -221,3 +221,14 @@ def test_warehouse_sql_without_a_server_here_parses_in_its_dialect(playbook, dia
     assert parsed.named_selects == list(OUTPUT_COLUMNS)
     tables = {t.name for t in parsed.find_all(exp.Table)}
     assert {"leads", "events"} <= tables
+
+
+def test_a_missing_engine_skips_here_but_fails_where_the_engines_are_required(monkeypatch):
+    import engines
+    monkeypatch.delenv(engines.REQUIRE_VARIABLE, raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        engines.unavailable("A Java runtime")
+    monkeypatch.setenv(engines.REQUIRE_VARIABLE, "1")
+    with pytest.raises(pytest.fail.Exception, match="must run"):
+        engines.unavailable("A Java runtime")
+    assert "PLAYBOOK_REQUIRE_ENGINES=1" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
