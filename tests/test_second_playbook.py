@@ -540,6 +540,16 @@ def test_campaign_offer_promising_a_bigger_discount(seeded):
         "make the wording agree with the commitment."]
 
 
+def test_campaign_offer_promising_a_longer_trial(seeded):
+    found, result = seeded((CAMPAIGNS, "      A 14-day free trial with every feature, and",
+                            "      A 30-day free trial with every feature, and"))
+    line = line_of(CAMPAIGNS, "offer: >-")
+    assert located(result) == [
+        f"{CAMPAIGNS}:{line}:{col_of(CAMPAIGNS, line, '>-')} PB312 The offer of the campaign "
+        '"switch-before-tax-season-2027" says "30-day free trial" (30 days), more than the commitment '
+        '"free-trial" (14d) for free trial; make the wording agree with the commitment.']
+
+
 def test_remedy_promising_faster_onboarding_in_words(seeded):
     old = "      - text: The first month free for every seat"
     found, result = seeded((COMPLAINTS, old, "      - text: Onboarding finished within two business days"))
@@ -562,6 +572,7 @@ def test_statement_in_the_playbook_s_own_words_is_read(seeded):
 @pytest.mark.parametrize("rel, old, new", [
     (PROPOSITIONS, "Every feature free for 14 days", "Every feature free for 7 days"),
     (CAMPAIGNS, "15% off the first year.", "10% off the first year."),
+    (CAMPAIGNS, "      A 14-day free trial with every feature, and", "      A 7-day free trial with every feature, and"),
     (COMPLAINTS, "      - text: The first month free for every seat",
      "      - text: Onboarding finished within ten business days"),
     (PROPOSITIONS, "A support engineer answers every email and chat within four business hours",

@@ -464,7 +464,8 @@ def prose_promise_exceeds_commitment(pb):
     "instead of", "beyond", "than", "was", "save" or "worth" is taken as not promised; a value
     that cannot be compared with the commitment (money per seat against per month, another
     currency) is left alone, as is proof (proof points, FAQ answers) and the glossary (PB703).
-    Numbers written as words are read up to ninety. Where the heuristic misreads a sentence,
+    Numbers written as words are read for one to twelve, fourteen, fifteen, twenty, thirty, sixty
+    and ninety; others need digits. Where the heuristic misreads a sentence,
     suppress the finding on its line with the reason, or write the promise as a structured
     claim."""
     for entity, path, who, text, promise, c in prose_promises(pb):
