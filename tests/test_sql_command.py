@@ -215,3 +215,30 @@ def test_a_playbook_without_a_scoring_model_has_nothing_to_compile(tmp_path):
     result = invoke_in(root, "sql", "--dialect", "spark")
     assert result.exit_code == 2
     assert "no scoring model" in result.output and "SELECT" not in result.output
+
+
+def test_without_as_of_the_query_scores_as_of_the_engines_current_date(tmp_path):
+    import datetime as dt
+
+    import duckdb
+    from generator.check import run_check
+    from generator.commands.sql import input_tables
+    from generator.config import Config
+    contract = input_tables(run_check(LEDGER, Config()).playbook)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE leads (" + ", ".join(f'"{c}" {t}' for c, t, _ in contract["leads"]) + ")")
+    con.execute("CREATE TABLE events (lead_id VARCHAR, event VARCHAR, occurred DATE)")
+    con.execute("INSERT INTO leads (lead_id) VALUES ('a')")
+    today = con.execute("SELECT CURRENT_DATE").fetchone()[0]
+    con.execute("INSERT INTO events VALUES ('a', 'bank_feed_connected', ?), ('a', 'teammate_invited', ?)",
+                [today - dt.timedelta(days=20), today - dt.timedelta(days=3)])
+
+    def scores(*args):
+        result = invoke_in(LEDGER, "sql", *args)
+        assert result.exit_code == 0, result.output
+        return con.execute(result.stdout).fetchall()
+
+    unfixed = scores()
+    assert "CURRENT_DATE" in invoke_in(LEDGER, "sql").stdout
+    assert unfixed == scores("--as-of", today.isoformat())
+    assert unfixed != scores("--as-of", (today + dt.timedelta(days=60)).isoformat())
