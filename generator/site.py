@@ -24,7 +24,7 @@ from markupsafe import escape
 
 from . import outdir
 from .config import Config
-from .load import LocDict, LocList
+from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList
 from .playbook import HAND_WRITTEN_DIR, TEMPLATES_DIR, Playbook
 from .render import NAV_LIMIT, Page, Renderer
 
@@ -264,9 +264,15 @@ def dump_config(cfg: dict) -> str:
 
 def _user_config(root: Path) -> dict:
     path = root / USER_CONFIG
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return {}
     try:
+    if path.is_symlink() or not path.is_file():
+        raise EngineConfigError(f"{USER_CONFIG}: is not a plain file (a link, a folder, a device or a pipe); "
+                                "put the settings themselves there.")
+    if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
+        raise EngineConfigError(f"{USER_CONFIG}: is larger than {DEFAULT_MAX_FILE_BYTES // 1024 // 1024} MB; "
+                                "site settings are a few lines.")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise EngineConfigError(f"{USER_CONFIG}:1:1: the file is not UTF-8 text; save it as UTF-8.") from None

@@ -8,6 +8,7 @@ configuration error (exit 2). The built site references no outside host.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -164,3 +165,14 @@ def test_site_url_is_the_engines_site_url(tmp_path):
     assert result.exit_code == 0, result.output
     sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>https://intranet.example/playbook/teams/</loc>" in sitemap
+
+
+def test_a_mkdocs_yml_that_is_not_a_plain_file_is_refused(tmp_path):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": TEAMS, "elsewhere.yml": "site_name: x\n"})
+    (root / "mkdocs.yml").symlink_to(root / "elsewhere.yml")
+    result = invoke("build", root, "--site-dir", tmp_path / "site", "--today", "2026-11-22")
+    assert result.exit_code == 2 and "not a plain file" in result.output, result.output
+    (root / "mkdocs.yml").unlink()
+    os.mkfifo(root / "mkdocs.yml")
+    result = invoke("build", root, "--site-dir", tmp_path / "site", "--today", "2026-11-22")
+    assert result.exit_code == 2 and "not a plain file" in result.output, result.output
