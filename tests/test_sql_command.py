@@ -242,3 +242,21 @@ def test_without_as_of_the_query_scores_as_of_the_engines_current_date(tmp_path)
     assert "CURRENT_DATE" in invoke_in(LEDGER, "sql").stdout
     assert unfixed == scores("--as-of", today.isoformat())
     assert unfixed != scores("--as-of", (today + dt.timedelta(days=60)).isoformat())
+
+
+def test_a_scoring_model_without_event_rules_compiles_for_dbt_too(tmp_path):
+    root = tmp_path / "pb"
+    shutil.copytree(LEDGER, root)
+    scoring = root / "definitions" / "scoring.yaml"
+    data = yaml.safe_load(scoring.read_text(encoding="utf-8"))
+    groups = data["scoring"]["groups"]
+    for group in groups:  # every event rule becomes a rule on a fact
+        for rule in group["rules"]:
+            if rule.pop("event", None):
+                rule.pop("decay", None)
+                rule["when"] = {"trial_started": {"eq": "yes"}}
+    scoring.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = invoke_in(root, "sql", "--as", "dbt", "--output-dir", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    model = (tmp_path / "m" / "lead_scores.sql").read_text(encoding="utf-8")
+    assert "source('crm', 'leads')" in model and "source('crm', 'events')" not in model
