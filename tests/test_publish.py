@@ -218,6 +218,12 @@ def test_the_site_address_comes_from_the_option_or_playbook_yaml(published_repo)
     assert repo_state(published_repo) == before
 
 
+def test_mike_builds_each_version_with_properdocs(published_repo):
+    for version in ("1.0", "2.0"):
+        page = git(published_repo, "show", f"gh-pages:{version}/index.html")
+        assert "ProperDocs" in page and 'class="md-header' in page  # the engine, with Material
+
+
 def test_the_default_version_is_also_latest(example_repo):
     result = run(example_repo, "publish", "1.0", "--set-default", "--today", TODAY)
     assert result.exit_code == 0, result.output
