@@ -74,6 +74,9 @@ class Entity(Model):
                                           description="Days between reviews, at most 36500 (100 years).")
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list, description="Other words people use for it (\"refund\" for a "
+                               "billing procedure): shown as \"Also called\" on its page, and the site's search "
+                               "finds it by them.")
 
     _raw: Any = PrivateAttr(None)
     _file: str = PrivateAttr("")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup, escape
 
@@ -113,6 +114,7 @@ class Page:
     title: str
     template: str
     context: dict = field(default_factory=dict)
+    search: dict | None = None  # the page's front matter for the site's search (boost, keywords)
 
 
 # Where each kind lives: (page pattern, anchored?) — anchored kinds are sections of one page.
@@ -197,6 +199,24 @@ def framework_label(fw: str) -> str:
     return FRAMEWORK_LABELS.get(fw, fw.replace("-", " ").upper())
 
 
+# How much a page that defines something outranks pages that only mention it in the site's
+# search (measured with the reader queries in tests/test_readers.py; 1 is an ordinary page).
+SEARCH_BOOST = {"stage": 2.0, "glossary": 2.0, "persona": 1.5, "proposition": 1.5, "complaint": 1.5,
+                "questions": 2.0}
+
+# The search engine's stop words (lunr's English list) also separate words: a question such as
+# "what is a lead" then searches for "lead" alone, not for every word starting with "a".
+SEARCH_STOP_WORDS = (
+    "a able about across after all almost also am among an and any are as at be because been but by can "
+    "cannot could dear did do does either else ever every for from get got had has have he her hers him his "
+    "how however i if in into is it its just least let like likely may me might most must my neither no nor "
+    "not of off often on only or other our own rather said say says she should since so some than that the "
+    "their them then there these they this tis to too twas us wants was we were what when where which while "
+    "who whom why will with would yet you your").split()
+SEARCH_SEPARATOR = (r'[\s\u200b\-_,:!=\[\]()"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])|\b(?:'
+                    + "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in sorted(SEARCH_STOP_WORDS, key=len, reverse=True))
+                    + r")\b")
+
 STAGE_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne": "is not",
                "in_": "is one of", "not_in": "is none of", "exists": "is known"}
 
@@ -220,7 +240,7 @@ class Renderer:
         self.env.filters.update(dur=lambda v: md_escape(duration_words(v)), metric=self.metric_label,
                                 words=self.value_words, dim=dimension_label, fw=framework_label,
                                 role_label=lambda v: BUYING_ROLES.get(v, v), kind_label=lambda v: TRANSITION_KINDS.get(v, v))
-        self.env.globals.update(link=self.link, meta=self.meta, referrers=self.referrers, pb=pb,
+        self.env.globals.update(link=self.link, meta=self.meta, page_meta=self.page_meta, also_called=self.also_called, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, dim_words=DIMENSION_WORDS, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
@@ -229,6 +249,7 @@ class Renderer:
         self._abbr_definitions = dict(self.abbreviations)
         self._abbr_words: dict[str, list[tuple[str, frozenset[str], bool]]] | None = None
         self._by_persona: dict | None = None
+        self._defined_terms: dict | None = None
         self._questions_for: dict | None = None
         self._scorers: dict = {}  # as_of -> Scorer, for worked examples
 
@@ -288,11 +309,34 @@ class Renderer:
             return Markup(f"{n(band.min)} or more")
         return Markup(f"{n(band.min)} to {n(band.max)}")
 
+    def also_called(self, entity) -> list[str]:
+        """Other words for an entity: its own aliases, and the abbreviation and synonyms of the
+        glossary terms it formally defines (``defined_by``); without repeats or its own name."""
+        if self._defined_terms is None:
+            self._defined_terms = {}
+            for term in self.pb.of("term"):
+                if term.defined_by:
+                    self._defined_terms.setdefault((term.defined_by.kind, term.defined_by.id), []).append(term)
+        words = list(entity.aliases)
+        for term in self._defined_terms.get((entity.KIND, entity.id), []):
+            words += [term.term, term.abbreviation or "", *term.synonyms, *term.aliases]
+        if isinstance(entity, m.Term):
+            words += entity.synonyms
+        own = {self.title_of(entity).lower(), (entity.name or "").lower(),
+               (getattr(entity, "abbreviation", None) or "").lower(), ""}
+        out = {}
+        for w in words:
+            w = " ".join(str(w).split())
+            if w.lower() not in own:
+                out.setdefault(w.lower(), w)
+        return list(out.values())
+
     def covers(self, question) -> Markup:
         parts = []
         for fw, dims in question.covers.items():
-            parts.append(f"{md_escape(framework_label(fw))}: "
-                         + ", ".join(md_escape(dimension_label(d)) for d in dims))
+            parts.append(f"{md_escape(framework_label(fw))}: " + ", ".join(
+                md_escape(dimension_label(d)) + (f" ({md_escape(DIMENSION_WORDS[d])})" if d in DIMENSION_WORDS else "")
+                for d in dims))
         return Markup("; ".join(parts))
 
     def date(self, value) -> Markup:
@@ -381,35 +425,80 @@ class Renderer:
             return None
         return edit_link(pattern, entity._file)
 
-    def meta(self, entity) -> Markup:
-        """The owner / status / review line shown under every entity's title."""
+    DUE_SOON_DAYS = 14  # a review falling due within this many days shows as a badge
+
+    def _review_badge(self, entity) -> str | None:
+        due = self.review_due(entity)
+        if due and due < self.today:
+            return f'<span class="pb-overdue">Review overdue since {due.isoformat()}</span>'
+        if due and (due - self.today).days <= self.DUE_SOON_DAYS:
+            return f'<span class="pb-gap">Review due {due.isoformat()}</span>'
+        return None
+
+    def meta(self, entity, short: bool = False) -> Markup:
+        """The owner / status / review line shown under an entity's title.
+
+        ``short`` is for an entity that is one section of a page of many (glossary terms,
+        teams, handoffs ...): the page says the review dates once (:meth:`page_meta`), and the
+        section shows its owner, a status other than approved, and a badge only when its
+        review is due or overdue.
+        """
         parts = []
         if entity.owner:
             parts.append(f"**Owner** {self.link('team', entity.owner)}")
         else:
             parts.append("**Owner** none")
-        parts.append(f"**Status** {md_escape(entity.status)}")
-        if entity.last_reviewed:
-            parts.append(f"**Last reviewed** {entity.last_reviewed.isoformat()}")
-        due = self.review_due(entity)
-        if due and due < self.today:
-            parts.append(f'<span class="pb-overdue">Review overdue since {due.isoformat()}</span>')
-        elif due:
-            parts.append(f"**Next review** {due.isoformat()}")
+        if not short or entity.status != "approved":
+            parts.append(f"**Status** {md_escape(entity.status)}")
+        badge = self._review_badge(entity)
+        if not short:
+            if entity.last_reviewed:
+                parts.append(f"**Last reviewed** {entity.last_reviewed.isoformat()}")
+            due = self.review_due(entity)
+            if badge:
+                parts.append(badge)
+            elif due:
+                parts.append(f"**Next review** {due.isoformat()}")
+        elif badge:
+            parts.append(badge)
         changed_in = self.history.last_changed.get((entity.KIND, entity.id)) if self.history else None
         if changed_in:
             parts.append(f"**Last changed in version** {md_escape(changed_in)}")
         edit = self.edit_url(entity)
         if edit:
             parts.append(f"[Propose a change]({escape(edit)}){{ .pb-edit }}")
-        return Markup(" · ".join(parts) + "\n{: .pb-meta }")
+        return Markup(" · ".join(parts) + "\n{: .pb-meta data-search-exclude }")
+
+    def page_meta(self, entities) -> Markup:
+        """One review line for a page of many entities: when they were last reviewed and when
+        the next review falls due, instead of the same dates under every section."""
+        entities = list(entities)
+        if not entities:
+            return Markup("")
+        reviewed = sorted(e.last_reviewed for e in entities if e.last_reviewed)
+        dues = sorted(d for d in (self.review_due(e) for e in entities) if d)
+        parts = []
+        if reviewed:
+            first, last = reviewed[0].isoformat(), reviewed[-1].isoformat()
+            parts.append(f"**Last reviewed** {first}" + (f" to {last}" if last != first else ""))
+        late = [d for d in dues if d < self.today]
+        if late:
+            parts.append(f'<span class="pb-overdue">{len(late)} overdue for review</span>')
+        elif dues:
+            parts.append(f"**Next review** {dues[0].isoformat()}")
+        changed = [self.history.last_changed.get((e.KIND, e.id)) for e in entities] if self.history else []
+        changed = sorted({c for c in changed if c})
+        if changed:
+            parts.append(f"**Last changed in version** {md_escape(changed[-1])}")
+        return Markup(" · ".join(parts) + "\n{: .pb-meta data-search-exclude }") if parts else Markup("")
 
     def tag_links(self, entity) -> Markup:
         tags = self.tags_of(entity)
         if not tags:
             return Markup("")
         links = [f"[{md_escape(self.tag_label(t))}]({self._rel('tags.md')}#{tag_anchor(t)}){{ .pb-tag }}" for t in tags]
-        return Markup(" ".join(links))
+        # tags say who owns it and where it belongs, which search results need not repeat
+        return Markup(" ".join(links) + "\n{: .pb-tags data-search-exclude }")
 
     @staticmethod
     def tags_of(entity) -> list[str]:
@@ -502,31 +591,37 @@ class Renderer:
         pb = self.pb
         pages = [Page("index.md", self.config.name, "home.md.j2")]
         pages.append(Page("personas/index.md", "Personas", "personas.md.j2"))
-        pages += [Page(f"personas/{safe_slug(p.id)}.md", p.name, "persona.md.j2", {"persona": p})
+        pages += [Page(f"personas/{safe_slug(p.id)}.md", p.name, "persona.md.j2", {"persona": p},
+                       self._search_meta(p, SEARCH_BOOST["persona"]))
                   for p in sorted(pb.personas, key=lambda p: (p.kind != "buyer", p.name.lower()))]
         pages.append(Page("lifecycle/index.md", "Lifecycle", "lifecycle.md.j2"))
-        pages += [Page(f"lifecycle/{safe_slug(s.id)}.md", self.title_of(s), "stage.md.j2", {"stage": s})
+        pages += [Page(f"lifecycle/{safe_slug(s.id)}.md", self.title_of(s), "stage.md.j2", {"stage": s},
+                       self._search_meta(s, SEARCH_BOOST["stage"]))
                   for s in pb.stages]
         pages.append(Page("handoffs.md", "Handoffs and SLAs", "handoffs.md.j2"))
         pages.append(Page("nurture-tracks.md", "Nurture tracks", "nurture.md.j2"))
         pages.append(Page("scoring.md", "Lead scoring", "scoring.md.j2"))
         pages.append(Page("value-propositions/index.md", "Value propositions", "propositions.md.j2"))
-        pages += [Page(f"value-propositions/{safe_slug(v.id)}.md", v.name, "proposition.md.j2", {"vp": v})
+        pages += [Page(f"value-propositions/{safe_slug(v.id)}.md", v.name, "proposition.md.j2", {"vp": v},
+                       self._search_meta(v, SEARCH_BOOST["proposition"]))
                   for v in sorted(pb.of("proposition"), key=lambda v: v.name.lower())]
-        pages.append(Page("qualifying-questions/index.md", "Qualifying questions", "questions.md.j2"))
+        pages.append(Page("qualifying-questions/index.md", "Qualifying questions", "questions.md.j2",
+                          search={"search": {"boost": SEARCH_BOOST["questions"]}}))
         pages += [Page(f"qualifying-questions/call-sheet-{safe_slug(p.id)}.md", f"Call sheet: {p.name}",
                        "call-sheet.md.j2", {"persona": p})
                   for p in sorted(pb.personas, key=lambda p: p.name.lower()) if p.kind == "buyer"]
         pages.append(Page("complaints/index.md", "Complaint procedures", "complaints.md.j2"))
-        pages += [Page(f"complaints/{safe_slug(c.id)}.md", c.name, "complaint.md.j2", {"proc": c})
+        pages += [Page(f"complaints/{safe_slug(c.id)}.md", c.name, "complaint.md.j2", {"proc": c},
+                       self._search_meta(c, SEARCH_BOOST["complaint"]))
                   for c in sorted(pb.of("complaint"), key=lambda c: c.name.lower())]
         pages.append(Page("service-commitments.md", "Service commitments", "commitments.md.j2"))
         pages.append(Page("goals.md", "Shared goals", "goals.md.j2"))
         pages.append(Page("campaigns.md", "Campaigns", "campaigns.md.j2"))
         pages.append(Page("teams.md", "Teams", "teams.md.j2"))
         pages.append(Page("meetings.md", "Meetings", "meetings.md.j2"))
-        pages.append(Page("glossary.md", "Glossary", "glossary.md.j2"))
-        pages.append(Page("tags.md", "Tags", "tags.md.j2"))
+        pages.append(Page("glossary.md", "Glossary", "glossary.md.j2", search={"search": {"boost": SEARCH_BOOST["glossary"]}}))
+        # the tags page only repeats names that have pages of their own
+        pages.append(Page("tags.md", "Tags", "tags.md.j2", search={"search": {"exclude": True}}))
         pages.append(Page("changelog.md", "What changed", "changelog.md.j2"))
         return pages
 
@@ -536,7 +631,26 @@ class Renderer:
         context = dict(page.context, page=page, r=self, **(extra or {}))
         text = template.render(**context)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-        return text + self.abbreviation_block(text)
+        return self.front_matter(page) + text + self.abbreviation_block(text)
+
+    def front_matter(self, page: Page) -> str:
+        """What the site's search needs to know of a page, as YAML front matter: how much a
+        defining page outranks pages that only mention it (``search.boost``), the other words
+        its entity is called by (``tags``, which the search weighs like a title), or that the
+        page is a list of links only (``search.exclude``). Words are data: angle brackets and
+        ampersands become look-alikes, and YAML quotes them."""
+        if not page.search:
+            return ""
+        meta = dict(page.search)
+        if meta.get("tags"):
+            meta["tags"] = [tooltip_text(t) for t in meta["tags"]]
+        else:
+            meta.pop("tags", None)
+        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000) + "---\n\n"
+
+    @staticmethod
+    def _search_meta(entity, boost: float) -> dict:
+        return {"search": {"boost": boost}}
 
     def abbreviation_block(self, text: str) -> str:
         """The abbreviation definitions for a page: only those whose word occurs in ``text``.

@@ -26,7 +26,7 @@ from . import outdir
 from .config import Config
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList
 from .playbook import HAND_WRITTEN_DIR, TEMPLATES_DIR, Playbook
-from .render import NAV_LIMIT, Page, Renderer
+from .render import NAV_LIMIT, SEARCH_SEPARATOR, Page, Renderer
 
 ENGINES = ("properdocs", "mkdocs", "zensical")
 DEFAULT_ENGINE = "properdocs"
@@ -201,8 +201,9 @@ def engine_config(pb: Playbook, config: Config, tree: Tree, docs: Path, site: Pa
     extensions += [e for e in _MARKDOWN_EXTENSIONS if (e if isinstance(e, str) else next(iter(e))) not in names]
     cfg["markdown_extensions"] = _offline_emoji(extensions)
     cfg["extra_css"] = [STYLESHEET] + [c for c in (user.get("extra_css") or []) if c != STYLESHEET]
-    # Material's recommended separator: "(MQL)" is the word "MQL", so titles rank first
-    cfg.setdefault("plugins", [{"search": {"separator": r'[\s\u200b\-_,:!=\[\]()"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])'}}])
+    # Material's recommended separator ("(MQL)" is the word "MQL", so titles rank first), and
+    # stop words as separators, so "what is a lead" searches for "lead" (see render.SEARCH_SEPARATOR)
+    cfg.setdefault("plugins", [{"search": {"separator": SEARCH_SEPARATOR}}])
     extra = dict(user.get("extra") or {})
     extra.setdefault("generator", False)
     cfg["extra"] = extra

@@ -206,3 +206,122 @@ def test_values_and_vocabulary_read_as_words(built):
     tags = (md / "tags.md").read_text()
     assert "## Owner: Client services { #tag-owner-client-services }" in tags
     assert "## Stage: MQL { #tag-stage-mql }" in tags
+
+
+# ---------------------------------------------------------------- search in the readers' words
+
+from test_browser import CHROMIUM, LAUNCH_ARGS, is_local, open_search, static_server  # noqa: E402
+
+from generator.render import SEARCH_STOP_WORDS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def example_url(built):
+    with static_server(built["example"][1]) as url:
+        yield url
+
+
+@pytest.fixture
+def reader(chromium):
+    """A desk-sized page that fails the test on any request off this machine."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    outside = []
+    page.on("request", lambda request: None if is_local(request.url) else outside.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, outside
+
+
+_GROUPS = """() => [...document.querySelectorAll('.md-search-result__list > li')].map(li =>
+    [...li.querySelectorAll('a')].map(a => {
+        const u = new URL(a.href); return {path: u.pathname + u.hash, h: u.searchParams.get('h') || '',
+            preview: (a.querySelector('p') || {}).textContent || ''};
+    }))"""
+
+
+def search(page, query: str) -> list[list[dict]]:
+    """The result groups (one per page, its sections after it) once ``query`` is answered."""
+    box = open_search(page)
+    box.fill("")
+    box.press_sequentially(query, delay=30)
+    words = [w for w in query.lower().split() if w not in SEARCH_STOP_WORDS]
+    # Material puts the searched words in ?h=: results still shown for a half-typed query do not count
+    page.wait_for_function("""(word) => [...document.querySelectorAll('.md-search-result__list > li a')].some(
+        a => (new URL(a.href).searchParams.get('h') || '').toLowerCase().includes(word))""", arg=words[-1])
+    return page.evaluate(_GROUPS)
+
+
+# (query, where the answer lives, how many result groups may come before it)
+READER_QUERIES = [
+    ("what is a lead", ("/lifecycle/lead/", "/glossary/#lead"), 0),
+    ("refund", ("/complaints/billing-and-invoices/",), 0),
+    ("decision maker", ("/qualifying-questions/#who-decides",), 2),
+    ("who decides", ("/qualifying-questions/#who-decides",), 0),
+    ("MQL", ("/lifecycle/mql/",), 0),
+    ("when does a lead become an MQL", ("/lifecycle/mql/",), 0),
+    ("SLA", ("/handoffs/#mql-to-sal", "/glossary/#sla"), 0),
+    ("nurture", ("/nurture-tracks/", "/glossary/#nurture-track"), 0),
+    ("BANT", ("/glossary/#bant",), 0),
+    ("credit note", ("/complaints/billing-and-invoices/", "/glossary/#credit-note"), 0),
+]
+
+
+@pytest.mark.parametrize("query, answers, before", READER_QUERIES, ids=[q for q, _, _ in READER_QUERIES])
+def test_search_finds_what_a_reader_means(reader, example_url, query, answers, before):
+    reader.goto(example_url + "/")
+    groups = search(reader, query)
+    ranked = [i for i, group in enumerate(groups) if any(item["path"] in answers for item in group)]
+    shown = [[item["path"] for item in group[:2]] for group in groups[:4]]
+    assert ranked and ranked[0] <= before, f"{query!r}: {answers} should be in the first {before + 1} groups, got {shown}"
+
+
+@pytest.mark.parametrize("query", ["what is a lead", "nurture", "MQL"])
+def test_search_previews_show_words_not_the_review_line(reader, example_url, query):
+    reader.goto(example_url + "/")
+    groups = search(reader, query)
+    previews = [item["preview"] for group in groups[:5] for item in group]
+    assert any(p.strip() for p in previews)
+    for preview in previews:
+        assert "Last reviewed" not in preview and "Next review" not in preview, preview
+        assert not preview.startswith("Owner"), preview
+
+
+def test_synonyms_reach_the_defining_page(built):
+    """A glossary synonym is shown (and indexed) on the page of the entity that defines the
+    term, and an entity's own aliases on its page; a page's search boost is front matter."""
+    _, _, md = built["example"]
+    handoffs = (md / "handoffs.md").read_text()
+    assert "**Also called:** SLA, service level agreement" in handoffs
+    billing = (md / "complaints" / "billing-and-invoices.md").read_text()
+    assert billing.startswith("---\nsearch:\n  boost: ")
+    assert "**Also called:** refund, credit note" in billing
+    assert (md / "tags.md").read_text().startswith("---\nsearch:\n  exclude: true\n---\n")
+    stage = (md / "lifecycle" / "lead.md").read_text()
+    assert "{: .pb-meta data-search-exclude }" in stage and "{: .pb-tags data-search-exclude }" in stage
+
+
+def test_aliases_and_synonyms_are_escaped(tmp_path):
+    root = write_playbook(tmp_path, {
+        "definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n",
+        "personas/p.yaml": "id: p\nname: P\nowner: sales\naliases: ['<img src=x onerror=alert(1)>', 'a & b']\n",
+        "definitions/glossary.yaml": "glossary:\n  - {id: p-term, term: P, owner: sales, definition: D, "
+                                     "synonyms: ['<b>bold</b>'], defined_by: {kind: persona, id: p}}\n"})
+    pb = run_check(root, Config(), TODAY).playbook
+    page = generate(pb, Config(), TODAY).files["personas/p.md"]
+    assert "<img" not in page and "<b>" not in page
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page

@@ -110,7 +110,7 @@ def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
     page = example_tree.files["personas/ecommerce-founder.md"]
     assert "**Owner** [Marketing](../teams.md#marketing)" in page
     assert "**Status** approved" in page and "**Last reviewed** 2026-10-06" in page
-    assert "{: .pb-meta }" in page
+    assert "{: .pb-meta data-search-exclude }" in page
     assert "\n*[MQL]: " in page
     assert "\n*[discovery call]: " in page  # multi-word terms too
     assert "\n*[Lead]: " not in page  # single common words would be everywhere
