@@ -325,3 +325,91 @@ def test_aliases_and_synonyms_are_escaped(tmp_path):
     page = generate(pb, Config(), TODAY).files["personas/p.md"]
     assert "<img" not in page and "<b>" not in page
     assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+# ---------------------------------------------------------------- the lifecycle diagram
+
+def _svg_parts(svg: str) -> dict[str, str]:
+    wide = svg[:svg.index('<svg class="pb-lifecycle pb-lifecycle-tall"')]
+    return {"wide": wide, "tall": svg[len(wide):]}
+
+
+def test_every_kind_of_move_is_drawn_and_only_drawn_kinds_are_in_the_legend(tmp_path):
+    from generator.diagram import lifecycle_svg
+    pb, _ = _load(REPO)
+    moves = {kind: sum(1 for t in pb.transitions if t.type == kind) for kind in ("recycle", "disqualify")}
+    assert moves["disqualify"] >= 4 and moves["recycle"] >= 4
+    svg = lifecycle_svg(pb, lambda s: s.id + "/")
+    for name, part in _svg_parts(svg).items():
+        assert part.count('class="pb-disqualify"') == moves["disqualify"], name
+        recycles = {(t.from_, t.to) for t in pb.transitions if t.type == "recycle"}
+        assert part.count('class="pb-recycle"') == len(recycles), name
+        for kind in ("forward", "recycle", "disqualify"):
+            assert f'class="pb-legend-{kind}"' in part, (name, kind)
+        assert ">Client services</text>" in part and ">client-services<" not in part  # team names
+    # a lifecycle with forward moves only: no recycle or disqualify in the legend
+    root = write_playbook(tmp_path, {
+        "definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales team}\n",
+        "definitions/lifecycle.yaml": "stages:\n  - {id: a, name: A, order: 1, owner: sales}\n"
+                                      "  - {id: b, name: B, order: 2, owner: sales, terminal: true}\n"
+                                      "transitions:\n  - {from: a, to: b}\n"})
+    small = run_check(root, Config(), TODAY).playbook
+    svg = lifecycle_svg(small, lambda s: s.id + "/")
+    assert 'pb-legend-forward' in svg and "pb-legend-recycle" not in svg and "pb-legend-disqualify" not in svg
+    assert ">Sales team</text>" in svg
+
+
+@pytest.mark.parametrize("width, shown, hidden", [(390, "tall", "wide"), (1280, "wide", "tall")])
+def test_lifecycle_is_readable_at_phone_and_desk_width(chromium, example_url, width, shown, hidden):
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(example_url + "/lifecycle/", wait_until="networkidle")
+        assert page.locator(f".pb-lifecycle-{shown}").is_visible()
+        assert not page.locator(f".pb-lifecycle-{hidden}").is_visible()
+        heights = page.eval_on_selector_all(f".pb-lifecycle-{shown} .pb-stage-name",
+                                            "els => els.map(e => e.getBoundingClientRect().height)")
+        assert len(heights) == 7
+        assert min(heights) >= (12 if width < 500 else 9), heights  # rendered label height in CSS pixels
+        # a stage box is a link to the stage's page
+        page.locator(f".pb-lifecycle-{shown} a").nth(2).click()
+        page.wait_for_url("**/lifecycle/mql/")
+    finally:
+        context.close()
+
+
+PAGE_KINDS = ["/", "/personas/", "/personas/ecommerce-founder/", "/lifecycle/", "/lifecycle/mql/", "/handoffs/",
+              "/nurture-tracks/", "/scoring/", "/value-propositions/", "/value-propositions/scale-profitably/",
+              "/qualifying-questions/", "/qualifying-questions/call-sheet-ecommerce-founder/", "/complaints/",
+              "/complaints/billing-and-invoices/", "/service-commitments/", "/goals/", "/campaigns/", "/teams/",
+              "/meetings/", "/glossary/", "/tags/", "/changelog/", "/deal-alignment/"]
+
+
+def test_no_page_kind_scrolls_sideways_on_a_phone(chromium, example_url):
+    """Wide tables scroll inside their own box; the page itself fits a 390-px screen."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        for path in PAGE_KINDS:
+            page.goto(example_url + path, wait_until="domcontentloaded")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, (path, overflow)
+    finally:
+        context.close()
+
+
+def test_call_sheet_prints_tick_boxes_and_note_lines(chromium, example_url):
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(example_url + "/qualifying-questions/call-sheet-ecommerce-founder/", wait_until="networkidle")
+        assert not page.locator(".pb-notes-line").first.is_visible()  # no writing lines on a screen
+        ticks = page.locator("article ol > li > p .pb-tick")
+        assert ticks.count() >= 10 and ticks.first.is_visible()
+        badges = page.locator("article .pb-redflag")
+        assert badges.count() >= 10 and badges.first.text_content() == "Red flag"
+        page.emulate_media(media="print")
+        assert page.locator(".pb-notes-line").first.is_visible()
+        assert not page.locator(".md-header").is_visible() and not page.locator(".md-sidebar--primary").is_visible()
+    finally:
+        context.close()
