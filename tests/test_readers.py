@@ -140,6 +140,11 @@ def _load(root: Path):
 
 
 @pytest.fixture(scope="module")
+def example():
+    return _load(REPO)
+
+
+@pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The example and the second playbook, each built once with the real engine."""
     sites = {}
@@ -413,3 +418,81 @@ def test_call_sheet_prints_tick_boxes_and_note_lines(chromium, example_url):
         assert not page.locator(".md-header").is_visible() and not page.locator(".md-sidebar--primary").is_visible()
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- the home page and indexes
+
+def _section(markdown: str, heading: str) -> str:
+    start = markdown.index(heading)
+    end = markdown.find("\n## ", start + len(heading))
+    return markdown[start:end if end >= 0 else None]
+
+
+def test_every_place_where_to_start_names_is_a_link(built):
+    _, _, md = built["example"]
+    home = (md / "index.md").read_text()
+    start = _section(home, "## Where to start")
+    items = re.split(r"\n(?=\d+\. |Start with )", start)[1:]
+    assert len(items) >= 11
+    for item in items:
+        assert re.search(r"\]\((?!https?:)[^)]+\)", item), f"no link in: {item[:80]}"
+    targets = set(re.findall(r"\]\(([^)]+)\)", start))
+    for target in ("personas/index.md", "personas/ecommerce-founder.md", "personas/course-creator.md",
+                   "lifecycle/index.md", "scoring.md", "handoffs.md#mql-to-sal", "value-propositions/index.md",
+                   "campaigns.md", "service-commitments.md", "qualifying-questions/index.md", "deal-alignment.md",
+                   "lifecycle/index.md#reason-codes", "nurture-tracks.md", "complaints/index.md"):
+        assert target in targets, target
+    assert "### In marketing" in start and "[Deal alignment](deal-alignment.md)" in start  # as written
+
+
+def test_place_links_leave_headings_code_and_links_alone(example):
+    from generator.render import Renderer
+    pb, cfg = example
+    r = Renderer(pb, cfg, TODAY)
+    text = ("# Personas and the lifecycle\n\nRead the personas, then the personas again.\n\n"
+            "```\nthe lifecycle\n```\n\nSee `the glossary` or [the lifecycle](https://example.com/lifecycle).\n\n"
+            "## Next\n\nThe personas and Priya.\n")
+    out = str(r.link_places(text))
+    assert out.startswith("# Personas and the lifecycle\n")
+    assert out.count("[personas](personas/index.md)") == 2  # first mention in each section
+    assert "```\nthe lifecycle\n```" in out and "`the glossary`" in out
+    assert "[the lifecycle](https://example.com/lifecycle)" in out
+    assert "[Priya](personas/dtc-marketing-manager.md)" in out
+
+
+def test_a_new_teams_home_page_links_where_to_start(tmp_path):
+    result = invoke_in(tmp_path, "init", "team")
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "team"
+    pb = run_check(root, load_config(find_config(root)), TODAY).playbook
+    home = generate(pb, load_config(find_config(root)), TODAY).files["index.md"]
+    start = _section(home, "## Where to start")
+    lines = [line for line in start.splitlines() if line.startswith("- ")]
+    assert len(lines) == len({e.owner for e in pb.all_entities if e.owner and e.KIND != "team"} & set(pb.known_ids["team"]))
+    for line in lines:
+        assert re.match(r"- \*\*[^*]+:\*\* \[", line), line
+
+
+def test_personas_index_is_cards_with_quote_badge_and_role(built):
+    _, site, md = built["example"]
+    index = (md / "personas" / "index.md").read_text()
+    assert '<div class="grid cards pb-persona-cards" markdown>' in index
+    html = (site / "personas" / "index.html").read_text()
+    cards = re.findall(r"<li>(.*?)</li>", html.split('pb-persona-cards')[1], flags=re.S)
+    pb, _ = _load(REPO)
+    assert len([c for c in html.split("pb-persona-cards")[1:]]) == 2  # buyers, and who we do not sell to
+    assert html.count('class="pb-fit">Buyer</span>') == sum(p.kind == "buyer" for p in pb.personas)
+    assert html.count("Negative: we do not sell to them") == sum(p.kind == "negative" for p in pb.personas)
+    assert "<blockquote>" in cards[0] and "Economic buyer" in cards[0] and "call sheet" in cards[0]
+
+
+def test_review_dates_once_per_page_and_badges_only_when_due(example):
+    import datetime as dt
+    pb, cfg = example
+    glossary = generate(pb, cfg, TODAY).files["glossary.md"]
+    assert glossary.count("**Last reviewed**") == 1 and "Review overdue" not in glossary
+    later = generate(pb, cfg, dt.date(2028, 1, 1)).files["glossary.md"]
+    terms = len(pb.of("term"))
+    assert later.count("Review overdue since") == terms and f"{terms} overdue for review" in later
+    # an entity page keeps its full line
+    assert "**Next review**" in generate(pb, cfg, TODAY).files["personas/ecommerce-founder.md"]
