@@ -155,6 +155,7 @@ def spark():
     warehouse = tempfile.mkdtemp(prefix="playbook-spark-")
     session = (SparkSession.builder.master("local[2]").appName("playbook-tests")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.default.parallelism", "2")
                .config("spark.driver.host", "127.0.0.1")
