@@ -267,13 +267,13 @@ def _user_config(root: Path) -> dict:
     path = root / USER_CONFIG
     if not path.exists() and not path.is_symlink():
         return {}
-    try:
     if path.is_symlink() or not path.is_file():
         raise EngineConfigError(f"{USER_CONFIG}: is not a plain file (a link, a folder, a device or a pipe); "
                                 "put the settings themselves there.")
     if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
         raise EngineConfigError(f"{USER_CONFIG}: is larger than {DEFAULT_MAX_FILE_BYTES // 1024 // 1024} MB; "
                                 "site settings are a few lines.")
+    try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise EngineConfigError(f"{USER_CONFIG}:1:1: the file is not UTF-8 text; save it as UTF-8.") from None
