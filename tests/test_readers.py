@@ -205,7 +205,7 @@ def test_values_and_vocabulary_read_as_words(built):
     assert "Deal alignment: Communication" in questions
     assert "| **Authority**<br><small>decision maker, who decides" in questions
     complaint = (md / "complaints" / "billing-and-invoices.md").read_text()
-    assert "**Tracking** ([Operations manager" in complaint
+    assert "**Tracking** — [Operations manager" in complaint
     scoring = (md / "scoring.md").read_text()
     assert re.search(r"\| Excluded[^|]*\| below 0 \|", scoring)
     tags = (md / "tags.md").read_text()
