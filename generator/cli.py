@@ -393,14 +393,17 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
         raise _git_failure(exc) from None
     result = semantic.diff_playbooks(old, new, base_label, head_label, cfg.diff_grades)
     if leads is not None:
-        from .score import parse_mapping
+        from .scoring.run import LeadError, UsageError, parse_mapping
         if not leads.is_file():
             raise UsageFailure(f"{leads}: no such file.")
         try:
             mapping = parse_mapping(mappings)
         except ValueError as exc:
             raise UsageFailure(f"--map {exc}.") from None
-        result.leads = semantic.lead_impact(old, new, leads, as_of.date() if as_of else dt.date.today(), mapping)
+        try:
+            result.leads = semantic.lead_impact(old, new, leads, as_of.date() if as_of else dt.date.today(), mapping)
+        except (UsageError, LeadError) as exc:
+            raise UsageFailure(f"{leads}: {exc}.") from None
     render = {"text": semantic.to_text, "markdown": semantic.to_markdown, "json": semantic.to_json}[fmt]
     click.echo(render(result), nl=False)
     if fail_on != "never" and result.worst() >= semantic.GRADE_RANK[fail_on]:
@@ -503,7 +506,8 @@ def score(leads, path, as_of, fmt, mappings, config_file):
     """
     import json
 
-    from .score import CSV_COLUMNS, TABLE_HEADER, Scorer, Summary, parse_mapping, score_file
+    from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_csv_row, as_json, csv_line, table_line
+    from .scoring.run import LeadError, Needs, UsageError, connect, load_file, parse_mapping, scored_rows
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
     if not leads.is_file():
@@ -516,38 +520,51 @@ def score(leads, path, as_of, fmt, mappings, config_file):
     if result.counts.get("error"):
         click.echo(f"Note: the playbook has {result.counts['error']} error(s); scores may not mean what the "
                    "team agreed. Run `playbook check`.", err=True)
-    scorer = Scorer(result.playbook, as_of.date() if as_of else dt.date.today())
-    summary = Summary()
-    out = sys.stdout
-    errors = []
-    first = True
-    # the chunks are UTF-8 already: straight to the bytes underneath when that is what stdout writes
-    utf8 = (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8"
-    raw = getattr(out, "buffer", None) if utf8 else None
-    if fmt == "table":
-        out.write(TABLE_HEADER + "\n")
-    elif fmt == "csv":
-        out.write(",".join(CSV_COLUMNS) + "\n")
-    else:
-        out.write('{"leads": [\n')
-    # Chunks of scored leads in file order (scored by worker processes for a large file).
-    for chunk in score_file(leads, mapping, scorer, fmt):
-        for row, message in chunk.errors:
+    pb = result.playbook
+    day = as_of.date() if as_of else dt.date.today()
+    con = connect()
+    try:
+        try:
+            loaded = load_file(con, leads, mapping, Needs.of([pb], day))
+        except UsageError as exc:
+            raise UsageFailure(f"{leads}: {exc}.") from None
+        except LeadError as exc:
+            click.echo(f"{leads.name}: {exc}", err=True)
+            sys.exit(1)
+        summary = Summary()
+        errors = []
+        for row, message in loaded.errors:
             summary.bad += 1
             click.echo(f"{leads.name}:row {row}: {message}", err=True)
             if len(errors) < 1000:
                 errors.append({"row": row, "message": message})
-        summary.merge(chunk)
-        if chunk.data:
-            if fmt == "json" and not first:
-                out.write(",\n")
-            if raw is not None:
-                out.flush()
-                raw.write(chunk.data)
+        for row, note in loaded.notes:
+            click.echo(f"{leads.name}:row {row}: {note}" if row else f"{leads.name}: {note}", err=True)
+        out = sys.stdout
+        if fmt == "table":
+            out.write(TABLE_HEADER + "\n")
+        elif fmt == "csv":
+            out.write(",".join(CSV_COLUMNS) + "\n")
+        else:
+            out.write('{"leads": [\n')
+        first = True
+        parts: list[str] = []
+        for scored in scored_rows(loaded, pb, day, lines=fmt == "json"):
+            summary.add(scored)
+            if fmt == "csv":
+                parts.append(csv_line(as_csv_row(scored)))
+            elif fmt == "table":
+                parts.append(table_line(scored) + "\n")
             else:
-                out.write(chunk.data.decode("utf-8"))
-            first = False
-    data = summary.as_dict([s.id for s in result.playbook.stages])
+                parts.append(("" if first else ",\n") + json.dumps(as_json(scored), ensure_ascii=False))
+                first = False
+            if len(parts) >= 10_000:
+                out.write("".join(parts))
+                parts.clear()
+        out.write("".join(parts))
+    finally:
+        con.close()
+    data = summary.as_dict([s.id for s in pb.stages])
     if fmt == "json":
         out.write('\n], "summary": ' + json.dumps(data, ensure_ascii=False) + ', "errors": '
                   + json.dumps(errors, ensure_ascii=False) + "}\n")
@@ -555,7 +572,7 @@ def score(leads, path, as_of, fmt, mappings, config_file):
         target = sys.stdout if fmt == "table" else sys.stderr
         print("", file=target)
         print(f"Scored {data['scored']} lead(s)" + (f"; {data['bad_rows']} bad row(s) skipped" if data["bad_rows"] else "")
-              + f" as of {scorer.as_of}.", file=target)
+              + f" as of {day}.", file=target)
         print("By stage:   " + ", ".join(f"{k} {v}" for k, v in data["by_stage"].items()), file=target)
         print("By persona: " + ", ".join(f"{k} {v}" for k, v in data["by_persona"].items()), file=target)
     out.flush()

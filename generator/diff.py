@@ -745,21 +745,24 @@ class LeadImpact:
 
 
 def lead_impact(base: Playbook, head: Playbook, leads_path, as_of, mapping=None, keep: int = 20) -> LeadImpact:
-    """Score every lead with both playbooks (one streaming pass) and count what moves."""
-    from .score import Scorer, read_leads
-    old_scorer, new_scorer = Scorer(base, as_of), Scorer(head, as_of)
+    """Score every lead with both playbooks' compiled queries (DuckDB, the file read once) and
+    count what moves."""
+    from .scoring.run import Needs, connect, load_file, scored_rows
     impact = LeadImpact()
-    for lead in read_leads(leads_path, mapping or {}, new_scorer):
-        if isinstance(lead, Exception):
-            impact.bad_rows += 1
-            continue
-        before, after = old_scorer.score(lead), new_scorer.score(lead)
-        impact.scored += 1
-        for what, a, b in (("stage", before.stage, after.stage), ("persona", before.persona, after.persona),
-                           ("nurture track", before.nurture, after.nurture)):
-            if a != b:
-                key = (what, a, b)
-                impact.moves[key] = impact.moves.get(key, 0) + 1
-                if len(impact.examples) < keep:
-                    impact.examples.append((lead.id, what, a, b))
+    con = connect()
+    try:
+        loaded = load_file(con, leads_path, mapping or {}, Needs.of([base, head], as_of))
+        impact.bad_rows = len(loaded.errors)
+        for before, after in zip(scored_rows(loaded, base, as_of, lines=False),
+                                 scored_rows(loaded, head, as_of, lines=False)):
+            impact.scored += 1
+            for what, a, b in (("stage", before.stage, after.stage), ("persona", before.persona, after.persona),
+                               ("nurture track", before.nurture, after.nurture)):
+                if a != b:
+                    key = (what, a, b)
+                    impact.moves[key] = impact.moves.get(key, 0) + 1
+                    if len(impact.examples) < keep:
+                        impact.examples.append((after.id, what, a, b))
+    finally:
+        con.close()
     return impact

@@ -950,25 +950,21 @@ class Renderer:
 
     def worked(self, example):
         """Score a worked example the way `playbook check` does (PB801) and `playbook score`
-        would: the :class:`~generator.score.Scored` result, or a sentence saying why the
-        example cannot be scored."""
-        from .score import LeadError, Scorer, _normalise
-        as_of = example.as_of or self.today
-        scorer = self._scorers.get(as_of)
-        if scorer is None:
-            scorer = self._scorers[as_of] = Scorer(self.pb, as_of)
-        raw = {"id": "example", **example.lead}
-        events = [(e.type, e.date.isoformat()) for e in example.events]
-        try:
-            return scorer.score(_normalise(0, raw, events, {}, scorer))
-        except LeadError as exc:
-            return str(exc)
+        would, with the compiled scoring query: the :class:`~generator.scoring.run.Scored`
+        result, or a sentence saying why the example cannot be scored."""
+        from .scoring.run import score_examples
+        results = getattr(self, "_worked_results", None)
+        if results is None or id(example) not in results:
+            results = self._worked_results = score_examples(self.pb, self.today)
+        return results.get(id(example), "it is not one of the playbook's examples")
 
     def breakdown(self, example):
         """A worked example as a calculation: every rule that fired with its points (and, for an
         event, its date, age and decay factor), each group's sum and cap, the total, the band and
-        the stage. Built from the scorer's own contributions, so it always adds up to what
-        `playbook score` says. A string when the example cannot be scored."""
+        the stage. Each event's points come from the compiled query too (the example's events
+        scored one at a time), so it adds up to what `playbook score` says. A string when the
+        example cannot be scored."""
+        from .scoring.run import event_points
         got = self.worked(example)
         if isinstance(got, str):
             return got
@@ -976,25 +972,21 @@ class Renderer:
         model = self.pb.scoring
         groups = list(model.groups) if model else []
         rules = {(g.id, r.id): r for g in groups for r in g.rules}
-        dates: dict[str, list[dt.date]] = {}
-        for kind, date in got.lead.events:
-            dates.setdefault(kind, []).append(date)
-        seen: dict[tuple[str, str], int] = {}
         rows: dict[str, list[dict]] = {g.id: [] for g in groups}
-        for rule_id, group_id, points in got.contributions:
+        for rule_id, group_id, points in got.rules:
             rule = rules.get((group_id, rule_id))
-            if rule is None:
-                continue
-            row = {"rule": rule, "points": points, "base": rule.points, "event": None}
-            if rule.event:
-                # the n-th contribution of an event rule comes from the n-th event of its type
-                n = seen.get((group_id, rule_id), 0)
-                seen[(group_id, rule_id)] = n + 1
-                same = dates.get(rule.event.lower(), [])
-                date = same[n] if n < len(same) else None
-                row.update(event=rule.event, date=date, age=(as_of - date).days if date else None,
-                           factor=points / rule.points if rule.points else 1.0)
-            rows[group_id].append(row)
+            if rule is not None and not rule.event:
+                rows[group_id].append({"rule": rule, "points": points, "base": rule.points, "event": None})
+        events = [(e.type, e.date.isoformat()) for e in example.events]
+        for (kind, day), contributions in zip(events, event_points(self.pb, as_of, events)):
+            date = dt.date.fromisoformat(day)
+            for rule_id, group_id, points in contributions:
+                rule = rules.get((group_id, rule_id))
+                if rule is None:
+                    continue
+                rows[group_id].append({"rule": rule, "points": points, "base": rule.points, "event": rule.event,
+                                       "date": date, "age": (as_of - date).days,
+                                       "factor": points / rule.points if rule.points else 1.0})
         lines = []
         for g in groups:
             total = sum(row["points"] for row in rows[g.id])
@@ -1015,7 +1007,7 @@ class Renderer:
     @staticmethod
     def example_problems(example, scored, stage: str | None = None, persona: str | None = None) -> list[str]:
         """Where the example's expectations and the definitions disagree (what PB801 reports)."""
-        from .score import example_problems
+        from .scoring.outputs import example_problems
         return example_problems(example.expect, scored, stage, persona)
 
     def goal_pairs(self):

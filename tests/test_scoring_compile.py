@@ -67,7 +67,7 @@ def test_scores_caps_limit_decay_stage_persona_flags_and_track(small_pb):
          "rejection_reason": "Bad-Timing"},
         {"id": "c"},
     ], [("a", "call_booked", dt.date(2026, 11, 20)), ("a", "call_booked", dt.date(2026, 9, 1)),
-        ("a", "webinar_attended", dt.date(2026, 11, 8)), ("a", "Pricing_Page_Viewed", dt.date(2026, 11, 21)),
+        ("a", "webinar_attended", dt.date(2026, 11, 8)), ("a", "pricing_page_viewed", dt.date(2026, 11, 21)),
         ("b", "unsubscribed", dt.date(2026, 11, 1)), ("b", "no_such_event", dt.date(2026, 11, 1))])
     a, b, c = got["a"], got["b"], got["c"]
     # fit 20 + 15 + 10 = 45, capped at 40; engagement 25 + 25*0.75^2 + 8*0.5^2 + 10 = 51.06.., capped at 50;

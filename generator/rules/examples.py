@@ -61,26 +61,19 @@ def failing_example(pb):
     The check runs every example like a test, so a change that silently moves real leads shows
     up as a failing example. (The example above fails because engagement decays by half every
     30 days: a call booked two months ago is worth 5 points, not 20.)"""
-    from ..score import LeadError, Scorer, _normalise, example_problems
-    scorers: dict = {}
+    from ..scoring.outputs import example_problems
+    from ..scoring.run import score_examples
+    results = score_examples(pb, getattr(pb, "today", None))
     owners = [(s, "stage") for s in pb.stages] + [(p, "persona") for p in pb.personas]
     if pb.scoring:
         owners.append((pb.scoring, None))
     for entity, default in owners:
         for index, example in enumerate(entity.examples):
-            as_of = example.as_of or getattr(pb, "today", None)
-            scorer = scorers.get(as_of)
-            if scorer is None:
-                scorer = scorers[as_of] = Scorer(pb, as_of)
-            raw = {"id": f"example-{index + 1}", **example.lead}
-            events = [(e.type, e.date.isoformat()) for e in example.events]
             where = ("examples", index)
-            try:
-                lead = _normalise(0, raw, events, {}, scorer)
-            except LeadError as exc:
-                yield pb.finding("PB801", entity, where, f'The example "{example.name}" cannot be scored: {exc}.')
+            got = results[id(example)]
+            if isinstance(got, str):
+                yield pb.finding("PB801", entity, where, f'The example "{example.name}" cannot be scored: {got}.')
                 continue
-            got = scorer.score(lead)
             problems = example_problems(example.expect, got, entity.id if default == "stage" else None,
                                         entity.id if default == "persona" else None)
             if problems:

@@ -26,8 +26,9 @@ The query reads two tables:
       the reason code, case-blind.
 
 ``events(lead_id, event, occurred)``
-    one row per activity: ``event`` is the event type as the scoring rules name it (text,
-    trimmed and case-blind; a type no rule names adds nothing), ``occurred`` a DATE. An event's
+    one row per activity: ``event`` is the event type as the scoring rules name it, in lower
+    case without surrounding spaces (:func:`event_types` lists them; a type no rule names adds
+    nothing), ``occurred`` a DATE. An event's
     age is the days from ``occurred`` to the scoring date, 0 for a later event.
 
 Output: one row per lead of ``leads``, with the columns :data:`OUTPUT_COLUMNS`:
@@ -380,22 +381,22 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
                        _num(r.points), _num(r.keep), _num(r.every_days)) for r in rules],
             alias=exp.TableAlias(this=_id("r"), columns=[_id(c) for c in (
                 "kind", "rule_no", "rule_id", "group_id", "points", "keep", "every_days")]))
-        ctes.append(("_pb_event_rules", exp.select(exp.Star()).from_(values)))
+        ctes.append(("_pb_event_rules", exp.select(exp.Star()).from_(values, copy=False)))
         age = exp.func("GREATEST", exp.DateDiff(this=_as_of(as_of), expression=_col("occurred", "e"),
                                                 unit=exp.var("DAY")), exp.Literal.number(0))
         decayed = exp.Mul(this=_col("points", "r"), expression=exp.Pow(
             this=_col("keep", "r"),
             expression=exp.Floor(this=exp.Div(this=exp.cast(age, exp.DataType.build("DOUBLE")),
                                                expression=_col("every_days", "r")))))
-        per_rule = (exp.select(_col("lead_id", "e"), _col("rule_no", "r"), _col("rule_id", "r"), _col("group_id", "r"),
+        per_rule = (exp.select(_col("lead_id", "e"), _col("rule_no", "r"),
+                               exp.alias_(exp.Min(this=_col("rule_id", "r")), "rule_id", quoted=True),
+                               exp.alias_(exp.Min(this=_col("group_id", "r")), "group_id", quoted=True),
                                exp.alias_(exp.Sum(this=decayed), "points", quoted=True),
                                exp.alias_(exp.Min(this=_col(event_position or "occurred", "e")), "first_day", quoted=True))
-                    .from_(exp.Table(this=_id("events"), alias=exp.TableAlias(this=_id("e"))))
+                    .from_(exp.Table(this=_id("events"), alias=exp.TableAlias(this=_id("e"))), copy=False)
                     .join(exp.Table(this=_id("_pb_event_rules"), alias=exp.TableAlias(this=_id("r"))),
-                          on=exp.EQ(this=exp.Lower(this=exp.Trim(this=exp.cast(_col("event", "e"),
-                                                                               exp.DataType.build("VARCHAR")))),
-                                    expression=_col("kind", "r")))
-                    .group_by(_col("lead_id", "e"), _col("rule_no", "r"), _col("rule_id", "r"), _col("group_id", "r")))
+                          on=exp.EQ(this=_col("event", "e"), expression=_col("kind", "r")), copy=False)
+                    .group_by(_col("lead_id", "e"), _col("rule_no", "r"), copy=False))
         ctes.append(("_pb_event_points", per_rule))
         event_groups = list(dict.fromkeys(r.group_id for r in rules))
         explained_item = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=_str("; "), expression=_col("rule_id")),
@@ -408,7 +409,7 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
             exp.alias_(exp.GroupConcat(this=exp.Order(this=explained_item, expressions=[
                 exp.Ordered(this=_col("first_day")), exp.Ordered(this=_col("rule_no"))]), separator=_str("")),
                 "_pb_explained", quoted=True),
-        ).from_(_id("_pb_event_points")).group_by(_col("lead_id"))
+        ).from_(_id("_pb_event_points"), copy=False).group_by(_col("lead_id"), copy=False)
         ctes.append(("_pb_event_sums", per_lead))
     else:
         event_groups = []
@@ -453,11 +454,11 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
         exp.alias_(added(fit_parts), "_pb_fit", quoted=True),
         exp.alias_(added(engagement_parts), "_pb_engagement", quoted=True),
         exp.alias_(explained, "_pb_explained_all", quoted=True),
-    ).from_(exp.Table(this=_id("leads"), alias=exp.TableAlias(this=_id("l"))))
+    ).from_(exp.Table(this=_id("leads"), alias=exp.TableAlias(this=_id("l"))), copy=False)
     if rules:
         points_select = points_select.join(
             exp.Table(this=_id("_pb_event_sums"), alias=exp.TableAlias(this=_id("s"))),
-            on=exp.EQ(this=_col("lead_id", "s"), expression=_col("lead_id", "l")), join_type="left")
+            on=exp.EQ(this=_col("lead_id", "s"), expression=_col("lead_id", "l")), join_type="left", copy=False)
     ctes.append(("_pb_points", points_select))
 
     # 3. the total, capped by the limit
@@ -466,7 +467,7 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
         total = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.paren(total), expression=_num(model.limit)),
                                      true=_num(model.limit))], default=exp.paren(total.copy()))
     ctes.append(("_pb_scores", exp.select(exp.Star(), exp.alias_(total, "_pb_total", quoted=True))
-                 .from_(_id("_pb_points"))))
+                 .from_(_id("_pb_points"), copy=False)))
 
     # 4. stage, persona, red flags
     lifecycle = _Fields(pb, None)
@@ -490,7 +491,7 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
     red_flags = _cut(flag_text) if flag_text is not None else exp.null()
     ctes.append(("_pb_classified", exp.select(
         exp.Star(), exp.alias_(stage, "_pb_stage", quoted=True), exp.alias_(persona, "_pb_persona", quoted=True),
-        exp.alias_(red_flags, "_pb_red_flags", quoted=True)).from_(_id("_pb_scores"))))
+        exp.alias_(red_flags, "_pb_red_flags", quoted=True)).from_(_id("_pb_scores"), copy=False)))
 
     # 5. nurture track of a rejected lead, and the output
     routes = _routes(pb)
@@ -522,9 +523,9 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
         exp.alias_(_col("_pb_red_flags"), "red_flags", quoted=True),
         exp.alias_(nurture, "nurture_track", quoted=True),
         exp.alias_(_cut(_col("_pb_explained_all")), "rules", quoted=True),
-    ).from_(_id("_pb_classified"))
+    ).from_(_id("_pb_classified"), copy=False)
     for name, body in ctes:
-        query = query.with_(_id(name), as_=body)
+        query = query.with_(_id(name), as_=body, copy=False)
     return query
 
 
