@@ -506,8 +506,9 @@ def score(leads, path, as_of, fmt, mappings, config_file):
     """
     import json
 
-    from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_csv_row, as_json, csv_line, table_line
-    from .scoring.run import LeadError, Needs, UsageError, connect, load_file, parse_mapping, scored_rows
+    from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_json, table_line
+    from .scoring.run import (LeadError, Needs, UsageError, connect, counts, csv_lines, load_file, parse_mapping,
+                              score_all, scored_rows)
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
     if not leads.is_file():
@@ -547,21 +548,25 @@ def score(leads, path, as_of, fmt, mappings, config_file):
             out.write(",".join(CSV_COLUMNS) + "\n")
         else:
             out.write('{"leads": [\n')
-        first = True
-        parts: list[str] = []
-        for scored in scored_rows(loaded, pb, day, lines=fmt == "json"):
-            summary.add(scored)
-            if fmt == "csv":
-                parts.append(csv_line(as_csv_row(scored)))
-            elif fmt == "table":
-                parts.append(table_line(scored) + "\n")
-            else:
-                parts.append(("" if first else ",\n") + json.dumps(as_json(scored), ensure_ascii=False))
-                first = False
-            if len(parts) >= 10_000:
-                out.write("".join(parts))
-                parts.clear()
-        out.write("".join(parts))
+        score_all(loaded, pb, day)
+        if fmt == "csv":
+            for text in csv_lines(loaded):
+                out.write(text)
+        else:
+            first = True
+            parts: list[str] = []
+            for scored in scored_rows(loaded, pb, day, lines=fmt == "json"):
+                if fmt == "table":
+                    parts.append(table_line(scored) + "\n")
+                else:
+                    parts.append(("" if first else ",\n") + json.dumps(as_json(scored), ensure_ascii=False))
+                    first = False
+                if len(parts) >= 10_000:
+                    out.write("".join(parts))
+                    parts.clear()
+            out.write("".join(parts))
+        summary.by_stage, summary.by_persona = counts(loaded)
+        summary.scored = sum(summary.by_stage.values())
     finally:
         con.close()
     data = summary.as_dict([s.id for s in pb.stages])

@@ -338,11 +338,12 @@ class _Fields:
                 parts.append(exp.EQ(this=lowered.copy(), expression=_str(ops.eq.lower())))
             if ops.ne is not None:
                 parts.append(exp.NEQ(this=lowered.copy(), expression=_str(ops.ne.lower())))
+            # a chain of equalities rather than IN: engines turn a long IN list into a join per condition
             if ops.in_ is not None:
-                parts.append(exp.In(this=lowered.copy(), expressions=[_str(v.lower()) for v in ops.in_])
-                             if ops.in_ else exp.false())
+                parts.append(exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(v.lower())) for v in ops.in_]), copy=False))
             if ops.not_in:
-                parts.append(exp.Not(this=exp.In(this=lowered.copy(), expressions=[_str(v.lower()) for v in ops.not_in])))
+                parts.append(exp.Not(this=exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(v.lower()))
+                                                          for v in ops.not_in]), copy=False)))
         return _true_or_false(_and(parts))
 
     def criteria(self, crit: m.Criteria) -> exp.Expression:

@@ -292,6 +292,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     lines: list[int] | None = None   # record index -> line, once worked out
     _rejected: list = field(default_factory=list)   # (line, kind) of each record DuckDB refused
+    scored_by: object = None                         # the playbook whose results _pb_scored holds
 
     def line_of(self, index: int) -> int:
         if self.lines is None:
@@ -491,7 +492,8 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
     id_cells = [f"NULLIF(trim({cell[n]}), '')" for n in ID_COLUMNS if n in cell]
     ident = f"COALESCE({', '.join(id_cells)})" if id_cells else "CAST(NULL AS VARCHAR)"
     as_of = _lit(needs.as_of.isoformat())
-    known = ", ".join(_lit(k) for k in needs.known_events) or "NULL"
+    # list_contains, not IN: DuckDB turns an IN list into a join, slow over millions of events
+    known = "[" + ", ".join(_lit(k) for k in needs.known_events) + "]::VARCHAR[]"
     has_line = "_line" in [d[0] for d in con.execute("SELECT * FROM _pb_raw LIMIT 0").description]
 
     if EVENTS_COLUMN in cell:
@@ -501,8 +503,8 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
             CREATE OR REPLACE TEMP TABLE _pb_items AS
             SELECT ord, pos, item, sep, kind, day_text, TRY_CAST(left(day_text, 10) AS DATE) AS day
             FROM (SELECT ord, pos, item, sep,
-                         CASE WHEN sep > 0 THEN item[1:sep - 1] END AS kind,
-                         CASE WHEN sep > 0 THEN item[sep + 1:] END AS day_text
+                         CASE WHEN sep > 0 THEN split_part(item, ':', 1) END AS kind,
+                         CASE WHEN sep > 0 THEN split_part(item, ':', 2) END AS day_text
                   FROM (SELECT ord, pos, item, strpos(item, ':') AS sep
                         FROM (SELECT ord, unnest(items) AS item, generate_subscripts(items, 1) AS pos
                               FROM (SELECT r.rowid AS ord, string_split({cleaned}, ';') AS items
@@ -514,7 +516,7 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
               SELECT ord, pos,
                 CASE WHEN sep = 0 THEN 0 ELSE 1 END AS prio,
                 CASE WHEN sep = 0 THEN 'the event "' || item || '" has no date (write type:YYYY-MM-DD)'
-                     WHEN kind NOT IN ({known}) THEN NULL
+                     WHEN NOT list_contains({known}, kind) THEN NULL
                      WHEN day IS NULL THEN '"' || day_text || '" is not a date (use YYYY-MM-DD)'
                      WHEN day > CAST({as_of} AS DATE) THEN 'the event "' || kind || '" on ' || CAST(day AS VARCHAR)
                           || ' is after the scoring date ' || {as_of}
@@ -564,10 +566,10 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
     if EVENTS_COLUMN in cell:
         con.execute(f"""CREATE OR REPLACE TEMP VIEW events AS
             SELECT ord AS lead_id, kind AS event, day AS occurred, pos FROM _pb_items
-            WHERE sep > 0 AND kind IN ({known}) AND day IS NOT NULL""")
+            WHERE sep > 0 AND day IS NOT NULL""")
         unknown = con.execute(f"""
             SELECT i.kind, count(*), min(i.ord) FROM _pb_items AS i JOIN _pb_leads AS l ON l.ord = i.ord
-            WHERE l.problem IS NULL AND i.sep > 0 AND i.kind NOT IN ({known}) GROUP BY i.kind ORDER BY 3""").fetchall()
+            WHERE l.problem IS NULL AND i.sep > 0 AND NOT list_contains({known}, i.kind) GROUP BY i.kind ORDER BY 3""").fetchall()
         for kind, count, first in unknown:
             loaded.notes.append((first, f'{count} event{"s" if count != 1 else ""} of the unknown type {_shown(kind)} '
                                  "skipped (the scoring model knows: " + ", ".join(needs.known_events) + ")"))
@@ -698,16 +700,64 @@ def _flags(text: str | None, known: list[str]) -> list[str]:
     return out
 
 
+def _scored_sql(pb: Playbook, as_of: dt.date) -> str:
+    query = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
+    return (f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({query}) AS q "
+            "JOIN _pb_leads AS l ON l.ord = q.lead_id")
+
+
+def score_all(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
+    """Run ``pb``'s compiled query once over the loaded rows into the table ``_pb_scored``, which
+    :func:`csv_lines`, :func:`counts` and :func:`scored_rows` then read."""
+    loaded.con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_scored AS {_scored_sql(pb, as_of)}")
+    loaded.scored_by = pb
+
+
+def counts(loaded: Loaded) -> tuple[dict, dict]:
+    """(leads per stage, leads per persona) of the scored rows ("(no stage)", "(no persona)" for none)."""
+    by_stage = dict(loaded.con.execute("SELECT COALESCE(stage, '(no stage)'), count(*) FROM _pb_scored "
+                                       "GROUP BY ALL").fetchall())
+    by_persona = dict(loaded.con.execute("SELECT COALESCE(persona, '(no persona)'), count(*) FROM _pb_scored "
+                                         "GROUP BY ALL").fetchall())
+    return by_stage, by_persona
+
+
+def _csv_cell(value: str) -> str:
+    """A text cell as csv.writer writes it: quoted when it holds a comma, a quote or a line break."""
+    return (f"CASE WHEN regexp_matches({value}, '[,\"\\r\\n]') THEN '\"' || replace({value}, '\"', '\"\"') || '\"' "
+            f"ELSE {value} END")
+
+
+def _number_cell(value: str) -> str:
+    """A score as the outputs write it: 2 places at most, no trailing zeros, never -0."""
+    return f"rtrim(rtrim(printf('%.2f', {value} + 0.0), '0'), '.')"
+
+
+def csv_lines(loaded: Loaded, batch: int = 20_000) -> Iterator[str]:
+    """The CSV output's lines (after the header) of the scored rows, in file order, written by
+    DuckDB in batches: the same text as csv.writer writes for each :func:`scored_rows` row."""
+    cells = [_csv_cell("COALESCE(display_id, '')"), _number_cell("fit_score"), _number_cell("engagement_score"),
+             _number_cell("total_score"), _csv_cell("COALESCE(stage, '')"), _csv_cell("COALESCE(persona, '')"),
+             "CASE WHEN negative THEN 'yes' ELSE 'no' END", _csv_cell("COALESCE(red_flags, '')"),
+             _csv_cell("COALESCE(nurture_track, '')"), _csv_cell("COALESCE(rules, '')")]
+    cursor = loaded.con.execute("SELECT " + " || ',' || ".join(cells) + " || chr(10) FROM _pb_scored ORDER BY ord")
+    while True:
+        rows = cursor.fetchmany(batch)
+        if not rows:
+            return
+        yield "".join([row[0] for row in rows])
+
+
 def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True,
                 batch: int = 10_000) -> Iterator[Scored]:
     """Every good row of ``loaded`` scored with ``pb``'s compiled query, in file order. Without
     ``lines`` a CSV record's row is its number among the records, not its line (finding lines
     reads the file once more)."""
-    query = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
     groups, known = _rules_of(pb), c.red_flag_texts(pb)
-    cursor = loaded.con.execute(
-        f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({query}) AS q "
-        "JOIN _pb_leads AS l ON l.ord = q.lead_id ORDER BY l.ord")
+    if getattr(loaded, "scored_by", None) is pb:
+        cursor = loaded.con.execute("SELECT * FROM _pb_scored ORDER BY ord")
+    else:
+        cursor = loaded.con.execute(f"{_scored_sql(pb, as_of)} ORDER BY l.ord")
     while True:
         rows = cursor.fetchmany(batch)
         if not rows:
