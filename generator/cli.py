@@ -491,7 +491,11 @@ def versions(path, branch, fmt):
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
               help="Read the export's COLUMN as the playbook's FIELD (repeatable).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def score(leads, path, as_of, fmt, mappings, config_file):
+@click.option("--memory-limit", "memory_limit", default=None, metavar="SIZE",
+              help="At most this much memory for the engine (for example 1GB); beyond it, it spills to --temp-dir.")
+@click.option("--temp-dir", "temp_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the engine spills when a file needs more memory than --memory-limit.")
+def score(leads, path, as_of, fmt, mappings, config_file, memory_limit, temp_dir):
     """Score lead records exported from a CRM with the playbook's definitions.
 
     For each lead: fit and engagement scores with the rules that contributed, the lifecycle
@@ -523,7 +527,10 @@ def score(leads, path, as_of, fmt, mappings, config_file):
                    "team agreed. Run `playbook check`.", err=True)
     pb = result.playbook
     day = as_of.date() if as_of else dt.date.today()
-    con = connect()
+    try:
+        con = connect(memory_limit, str(temp_dir) if temp_dir else None)
+    except Exception as exc:  # a size DuckDB cannot read, say
+        raise UsageFailure(f"--memory-limit {memory_limit}: {str(exc).splitlines()[0]}") from None
     try:
         try:
             loaded = load_file(con, leads, mapping, Needs.of([pb], day))

@@ -432,6 +432,13 @@ def _reject_message(kind: str, message: str, line: int, data: bytes, start: int,
 
 
 def _load_parquet(con, path: Path, mapping: dict[str, str]) -> None:
+    try:
+        _read_parquet(con, path, mapping)
+    except duckdb.Error as exc:
+        raise LeadError(f"the file cannot be read as Parquet ({str(exc).splitlines()[0]})") from None
+
+
+def _read_parquet(con, path: Path, mapping: dict[str, str]) -> None:
     cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
     names = [mapping.get(k, k) for k in (str(name).strip().lower() for name, *_ in cols)]
     seen: dict[str, int] = {}
@@ -444,7 +451,7 @@ def _load_parquet(con, path: Path, mapping: dict[str, str]) -> None:
     select = []
     for i, ((name, kind, *_), field_name) in enumerate(zip(cols, names)):
         if field_name == EVENTS_COLUMN and str(kind).upper().endswith("[]"):
-            value = (f"array_to_string(list_transform({_q(name)}, x -> CAST(x.type AS VARCHAR) || ':' || "
+            value = (f"array_to_string(list_transform({_q(name)}, lambda x: CAST(x.type AS VARCHAR) || ':' || "
                      f"CAST(x.date AS VARCHAR)), ';')")
         else:
             value = f"CAST({_q(name)} AS VARCHAR)"
