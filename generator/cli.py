@@ -491,11 +491,13 @@ def versions(path, branch, fmt):
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
               help="Read the export's COLUMN as the playbook's FIELD (repeatable).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default=None,
+              help="Read the column names of this CRM's report exports (Record ID, Create Date ...); --map goes over them.")
 @click.option("--memory-limit", "memory_limit", default=None, metavar="SIZE",
               help="At most this much memory for the engine (for example 1GB); beyond it, it spills to --temp-dir.")
 @click.option("--temp-dir", "temp_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the engine spills when a file needs more memory than --memory-limit.")
-def score(leads, path, as_of, fmt, mappings, config_file, memory_limit, temp_dir):
+def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, temp_dir):
     """Score lead records exported from a CRM with the playbook's definitions.
 
     For each lead: fit and engagement scores with the rules that contributed, the lifecycle
@@ -511,8 +513,8 @@ def score(leads, path, as_of, fmt, mappings, config_file, memory_limit, temp_dir
     import json
 
     from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_json, table_line
-    from .scoring.run import (LeadError, Needs, UsageError, connect, counts, csv_lines, load_file, parse_mapping,
-                              score_all, scored_rows)
+    from .scoring.run import (CRM_PRESETS, LeadError, Needs, UsageError, connect, counts, csv_lines, load_file,
+                              parse_mapping, score_all, scored_rows)
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
     if not leads.is_file():
@@ -521,6 +523,8 @@ def score(leads, path, as_of, fmt, mappings, config_file, memory_limit, temp_dir
         mapping = parse_mapping(mappings)
     except ValueError as exc:
         raise UsageFailure(f"--map {exc}.") from None
+    if crm:
+        mapping = {**CRM_PRESETS[crm], **mapping}
     result = run_check(root, cfg, dt.date.today())
     if result.counts.get("error"):
         click.echo(f"Note: the playbook has {result.counts['error']} error(s); scores may not mean what the "

@@ -108,3 +108,25 @@ def test_properties_of_scores_for_random_leads(small_pb):
         assert b.engagement >= a.engagement
         assert c.engagement <= a.engagement
         assert c.fit == a.fit
+
+
+HUBSPOT = ('"Record ID","First Name","Industry","Create Date","Lifecycle Stage","Marketing emails opted in","events"\n'
+           '"1001","Ann","ecommerce","2026-05-02","lead","true","call_booked:2026-11-20"\n')
+
+
+def test_a_hubspot_export_with_the_crm_preset_scores_as_the_plain_export(tmp_path, small):
+    plain = write(tmp_path, "plain.csv", "id,industry,email_opt_in,events\n1001,ecommerce,yes,call_booked:2026-11-20\n")
+    want = rows_of(run_score(small, plain, "--format", "csv"))
+    hubspot = write(tmp_path, "hubspot.csv", HUBSPOT)
+    got = run_score(small, hubspot, "--format", "csv", "--crm", "hubspot")
+    assert got.exit_code == 0, got.output
+    assert rows_of(got) == want and want[0]["total_score"] == "45"
+
+
+def test_no_column_matching_a_field_is_said_with_the_crm_to_try(tmp_path, small):
+    leads = write(tmp_path, "hubspot.csv", '"Record ID","First Name"\n"1001","Ann"\n')
+    result = run_score(small, leads, "--format", "csv")
+    not_crashed(result)
+    assert result.exit_code == 1  # and the row has no id either
+    (note,) = [line for line in result.stderr.splitlines() if "fields the definitions test" in line]
+    assert note.startswith("hubspot.csv: 0 of ") and note.endswith("did you mean --crm hubspot?")

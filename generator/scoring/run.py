@@ -159,6 +159,7 @@ class _Layout:
     skip: int = 0                  # physical lines before the first record
     first_line: int = 1            # the line number of the first record
     new_line: str = "\\n"          # how the header's line ends, as DuckDB's new_line option writes it
+    original: list[str] = field(default_factory=list)  # the header as written
 
 
 def _file_kind(path: Path) -> str:
@@ -169,6 +170,30 @@ def _file_kind(path: Path) -> str:
     if start.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{"):
         return "jsonl"
     return "csv"
+
+
+# Column names of CRM report exports, read as the playbook's fields (--crm); --map goes over them.
+CRM_PRESETS: dict[str, dict[str, str]] = {
+    "hubspot": {"record id": "id", "email": "email", "first name": "first_name", "last name": "last_name",
+                "company name": "company", "website url": "company_website", "industry": "industry",
+                "job title": "job_title", "country/region": "country", "number of employees": "employee_count",
+                "create date": "create_date", "lifecycle stage": "lifecycle_stage", "lead status": "lead_status",
+                "original source": "lead_source", "marketing emails opted in": "email_opt_in"},
+    "salesforce": {"lead id": "id", "contact id": "id", "email": "email", "first name": "first_name",
+                   "last name": "last_name", "company / account": "company", "company": "company",
+                   "website": "company_website", "industry": "industry", "title": "job_title", "country": "country",
+                   "no. of employees": "employee_count", "create date": "create_date", "created date": "create_date",
+                   "lead status": "lead_status", "lead source": "lead_source", "email opt out": "email_opt_out"},
+}
+
+
+def crm_hint(names: list[str]) -> str | None:
+    """The --crm preset whose id column the header has, if any."""
+    present = {n.strip().lower() for n in names}
+    for crm, mapping in CRM_PRESETS.items():
+        if any(column in present for column, field_name in mapping.items() if field_name == "id"):
+            return crm
+    return None
 
 
 def parse_mapping(pairs) -> dict[str, str]:
@@ -251,7 +276,7 @@ def _csv_header(path: Path, mapping: dict[str, str]) -> tuple[_Layout | None, tu
             + ". Rename or remove all but one (or change --map); nothing was scored")
     ending = lines[skip + taken - 1][-2:]
     new_line = "\\r\\n" if ending == "\r\n" else "\\r" if ending.endswith("\r") else "\\n"
-    return _Layout("csv", names, delimiter, skip + taken, skip + taken + 1, new_line), None
+    return _Layout("csv", names, delimiter, skip + taken, skip + taken + 1, new_line, header), None
 
 
 def _outside_quotes(line: str) -> str:
@@ -567,6 +592,13 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
         FROM (SELECT r.rowid AS ord, {line} AS line, {ident} AS display_id, {problems}
                      {''.join(', ' + v for v in values)}{''.join(', ' + t for t in texts)}
               FROM _pb_raw AS r {item_join})""")
+    tested = [n for n in needs.kinds if n != c.REASON_FIELD]
+    found = [n for n in tested if n in cell]
+    if tested and not found and loaded.layout is not None and loaded.layout.names:
+        hint = crm_hint(loaded.layout.original or [])
+        loaded.notes.append((None, f"0 of {len(tested)} fields the definitions test were found in the header "
+                             f"({', '.join(sorted(tested)[:6])}{', ...' if len(tested) > 6 else ''})"
+                             + (f" — did you mean --crm {hint}?" if hint else "; name the columns with --map COLUMN=FIELD")))
     fields = "".join(", " + _q(n) for n in sorted(needs.kinds))
     con.execute(f"CREATE OR REPLACE TEMP VIEW leads AS SELECT ord AS lead_id{fields} FROM _pb_leads "
                 "WHERE problem IS NULL")
@@ -580,10 +612,12 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
         for kind, count, first in unknown:
             loaded.notes.append((first, f'{count} event{"s" if count != 1 else ""} of the unknown type {_shown(kind)} '
                                  "skipped (the scoring model knows: " + ", ".join(needs.known_events) + ")"))
-        if loaded.notes:
+        located = [o for o, _ in loaded.notes if o is not None]
+        if located:
             lines = dict(con.execute("SELECT ord, line FROM _pb_leads WHERE ord IN ("
-                                     + ", ".join(str(int(o)) for o, _ in loaded.notes) + ")").fetchall())
-            loaded.notes = [(lines.get(o) if has_line else loaded.line_of(o), text) for o, text in loaded.notes]
+                                     + ", ".join(str(int(o)) for o in located) + ")").fetchall())
+            loaded.notes = [(None if o is None else lines.get(o) if has_line else loaded.line_of(o), text)
+                            for o, text in loaded.notes]
     else:
         con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT CAST(NULL AS BIGINT) AS lead_id, "
                     "CAST(NULL AS VARCHAR) AS event, CAST(NULL AS DATE) AS occurred, CAST(NULL AS BIGINT) AS pos "
