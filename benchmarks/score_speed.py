@@ -1,21 +1,27 @@
-"""Benchmark: `playbook score` on a generated CRM export against merely reading it with csv.
+"""Benchmark: `playbook score` (the compiled query in DuckDB) on a generated CRM export, side by side
+with DuckDB merely reading the same file and with the engine before the switch to DuckDB.
 
     python benchmarks/score_speed.py [--leads 100000] [--events 20] [--runs 5] [--keep DIR]
+                                     [--big 1000000] [--memory-limit 1GB]
 
 Writes a CSV of N leads with E events each (event types taken from the example playbook's
 definitions/scoring.yaml, attributes that its fit rules, stages and personas test), then times
-whole processes, alternating A B A B after one warm-up each:
+whole processes, in turn A B C A B C ... after one warm-up each:
 
   A  python -m generator.cli score FILE --format csv --as-of 2026-11-22 > /dev/null
-  B  python -c <csv.DictReader over every row, nothing else>
+  B  python -c "import duckdb; duckdb.sql(\"select count(*) from read_csv('FILE')\").fetchall()"
+  C  A, run from a git worktree of the last commit before `playbook score` ran on DuckDB (the
+     parent of the commit that deleted generator/score.py), on the same playbook
 
-and the same for a file of N/10 leads, to show that peak memory does not depend on N.
-Prints wall medians, the median of the pairwise ratios A/B and peak memory (max RSS).
-Targets: A <= 10 s for 100,000 leads x 20 events, A/B <= 3, peak RSS independent of N.
+Prints wall medians with min and max, the medians of the pairwise ratios A/B and A/C, peak
+memory (max RSS), and whether A's and C's outputs are byte for byte the same.
+Targets: A <= 1 s for 100,000 leads x 20 events, A/B <= 3.
+
+With --big N, one more run of A alone on N leads with DuckDB's memory limited (--memory-limit,
+spilling to a temporary folder): its wall time and peak RSS (target: under 1 GB).
 
 The package's modules are byte-compiled first (`python -m compileall generator`), as an
-installed package is: with PYTHONDONTWRITEBYTECODE set and an editable install, every run would
-otherwise compile them again, which is start-up time no user of an installed package pays.
+installed package is.
 """
 
 from __future__ import annotations
@@ -39,10 +45,8 @@ AS_OF = dt.date(2026, 11, 22)
 WINDOW_DAYS = 365
 
 BASELINE = """
-import csv, sys
-with open(sys.argv[1], encoding="utf-8", newline="") as fh:
-    for row in csv.DictReader(fh):
-        pass
+import sys, duckdb
+duckdb.sql("select count(*) from read_csv(?)", params=[sys.argv[1]]).fetchall()
 """
 
 COLUMNS = ["id", "email", "company", "company_website", "industry", "job_title", "country",
@@ -95,40 +99,57 @@ def write_leads(path: Path, n: int, events: int, seed: int = 20261122) -> None:
                           ";".join(f"{kind}:{days[d]}" for d, kind in evs)])
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one whole-process run; stdout goes to /dev/null."""
+def run(cmd: list[str], cwd: Path = ROOT, env: dict | None = None, out: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one whole-process run; stdout goes to ``out`` or /dev/null."""
+    sink = open(out, "wb") if out else subprocess.DEVNULL
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    if out:
+        sink.close()
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{err.decode(errors='replace')[-2000:]}")
     return wall, usage.ru_maxrss / 1024
 
 
-def measure(path: Path, runs: int) -> dict:
-    score = [sys.executable, "-m", "generator.cli", "score", str(path), "--format", "csv",
-             "--as-of", AS_OF.isoformat()]
-    baseline = [sys.executable, "-c", BASELINE, str(path)]
-    run(score), run(baseline)
-    a, b = [], []
+def before_switch() -> str:
+    """The last commit before `playbook score` ran on DuckDB: the parent of the commit that
+    deleted the Python engine (generator/score.py)."""
+    done = subprocess.run(["git", "log", "-1", "--format=%H", "--diff-filter=D", "--", "generator/score.py"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    if not done.stdout.strip():
+        raise SystemExit("no commit deletes generator/score.py: nothing to compare with")
+    return done.stdout.strip() + "^"
+
+
+def score_cmd(path: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "generator.cli", "score", str(path), "--format", "csv",
+            "--as-of", AS_OF.isoformat(), *extra]
+
+
+def measure(path: Path, runs: int, worktree: Path, outputs: Path) -> dict:
+    a_cmd = score_cmd(path)
+    b_cmd = [sys.executable, "-c", BASELINE, str(path)]
+    c_cmd = score_cmd(path, "--path", str(ROOT))
+    c_env = {**os.environ, "PYTHONPATH": str(worktree)}
+    run(a_cmd, out=outputs / "a.csv"), run(b_cmd), run(c_cmd, worktree, c_env, outputs / "c.csv")
+    same = (outputs / "a.csv").read_bytes() == (outputs / "c.csv").read_bytes()
+    a, b, c = [], [], []
     for _ in range(runs):
-        a.append(run(score))
-        b.append(run(baseline))
-    return {"score": a, "baseline": b, "ratios": [x[0] / y[0] for x, y in zip(a, b)]}
+        a.append(run(a_cmd))
+        b.append(run(b_cmd))
+        c.append(run(c_cmd, worktree, c_env))
+    return {"score": a, "read": b, "before": c, "same": same,
+            "a/b": [x[0] / y[0] for x, y in zip(a, b)], "a/c": [x[0] / y[0] for x, y in zip(a, c)]}
 
 
-def report(label: str, n: int, events: int, path: Path, res: dict) -> None:
-    a, b, ratios = res["score"], res["baseline"], res["ratios"]
-    print(f"{label}: {n:,} leads x {events} events, {path.stat().st_size / 1e6:.1f} MB")
-    for name, xs in (("playbook score --format csv", a), ("csv.DictReader baseline   ", b)):
-        print(f"  {name}  wall median {statistics.median(x[0] for x in xs):7.3f} s  "
-              f"(min {min(x[0] for x in xs):.3f}, max {max(x[0] for x in xs):.3f})  "
-              f"peak RSS {max(x[1] for x in xs):5.0f} MiB")
-    print(f"  ratio score/baseline median {statistics.median(ratios):.2f} "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+def line(name: str, xs: list) -> str:
+    return (f"  {name:<40} wall median {statistics.median(x[0] for x in xs):7.3f} s  "
+            f"(min {min(x[0] for x in xs):.3f}, max {max(x[0] for x in xs):.3f})  "
+            f"peak RSS {max(x[1] for x in xs):6.0f} MiB")
 
 
 def main() -> None:
@@ -137,29 +158,48 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None, help="Write the CSV files here and keep them.")
+    parser.add_argument("--big", type=int, default=0, help="Also score this many leads once, memory limited.")
+    parser.add_argument("--memory-limit", default="1GB")
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "generator")], check=True,
-                   stdout=subprocess.DEVNULL)
+    commit = before_switch()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        sizes = [args.leads, max(args.leads // 10, 1)]
-        results = {}
-        for n in sizes:
-            path = folder / f"leads-{n}.csv"
-            write_leads(path, n, args.events)
-            results[n] = (path, measure(path, args.runs))
-        print(f"{args.runs} runs each, alternating, after one warm-up; {os.cpu_count()} CPUs; "
-              f"Python {sys.version.split()[0]}")
-        for n in sizes:
-            report(f"N = {n:,}" if n == args.leads else f"N/10 = {n:,}", n, args.events, *results[n])
-        big, small = (max(x[1] for x in results[n][1]["score"]) for n in sizes)
-        wall = statistics.median(x[0] for x in results[sizes[0]][1]["score"])
-        ratio = statistics.median(results[sizes[0]][1]["ratios"])
-        print(f"peak RSS of score: {big:.0f} MiB for N vs {small:.0f} MiB for N/10 ({big / small:.2f}x)")
-        print(f"targets: wall <= 10 s: {'met' if wall <= 10 else 'MISSED'} ({wall:.2f} s); "
-              f"<= 3x baseline: {'met' if ratio <= 3 else 'MISSED'} ({ratio:.2f}x); "
-              f"memory independent of N: {'met' if big <= small * 1.25 else 'MISSED'}")
+        worktree = Path(tmp) / "before"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(worktree), commit], cwd=ROOT, check=True)
+        try:
+            for tree in (ROOT, worktree):
+                subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "generator")], check=True,
+                               stdout=subprocess.DEVNULL)
+            path = folder / f"leads-{args.leads}.csv"
+            if not path.exists():
+                write_leads(path, args.leads, args.events)
+            res = measure(path, args.runs, worktree, Path(tmp))
+            print(f"{args.runs} runs each, in turn, after one warm-up; {os.cpu_count()} CPUs; "
+                  f"Python {sys.version.split()[0]}; before = {commit} ({worktree.name} worktree)")
+            print(f"{args.leads:,} leads x {args.events} events, {path.stat().st_size / 1e6:.1f} MB")
+            print(line("A playbook score --format csv", res["score"]))
+            print(line("B DuckDB count(*) over read_csv", res["read"]))
+            print(line("C playbook score before the switch", res["before"]))
+            for name in ("a/b", "a/c"):
+                rs = res[name]
+                print(f"  ratio {name.upper()} median {statistics.median(rs):.2f} (min {min(rs):.2f}, max {max(rs):.2f})")
+            print(f"  outputs of A and C byte for byte the same: {'yes' if res['same'] else 'NO'}")
+            wall = statistics.median(x[0] for x in res["score"])
+            ratio = statistics.median(res["a/b"])
+            print(f"targets: wall <= 1 s: {'met' if wall <= 1 else 'MISSED'} ({wall:.2f} s); "
+                  f"<= 3x the bare read: {'met' if ratio <= 3 else 'MISSED'} ({ratio:.2f}x)")
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
+        if args.big:
+            big = folder / f"leads-{args.big}.csv"
+            if not big.exists():
+                write_leads(big, args.big, args.events)
+            spill = Path(tmp) / "spill"
+            wall, peak = run(score_cmd(big, "--memory-limit", args.memory_limit, "--temp-dir", str(spill)))
+            print(f"{args.big:,} leads x {args.events} events, {big.stat().st_size / 1e9:.2f} GB, "
+                  f"--memory-limit {args.memory_limit}: wall {wall:.1f} s, peak RSS {peak:.0f} MiB "
+                  f"({'under' if peak < 1024 else 'OVER'} 1 GiB)")
 
 
 if __name__ == "__main__":
