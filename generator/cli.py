@@ -491,13 +491,16 @@ def versions(path, branch, fmt):
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
               help="Read the export's COLUMN as the playbook's FIELD (repeatable).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write the scored leads to FILE, as CSV, JSON or Parquet by its extension "
+                   "(.csv, .json, .parquet); the summary goes to the terminal.")
 @click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default=None,
               help="Read the column names of this CRM's report exports (Record ID, Create Date ...); --map goes over them.")
 @click.option("--memory-limit", "memory_limit", default=None, metavar="SIZE",
               help="At most this much memory for the engine (for example 1GB); beyond it, it spills to --temp-dir.")
 @click.option("--temp-dir", "temp_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the engine spills when a file needs more memory than --memory-limit.")
-def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, temp_dir):
+def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_limit, temp_dir):
     """Score lead records exported from a CRM with the playbook's definitions.
 
     For each lead: fit and engagement scores with the rules that contributed, the lifecycle
@@ -514,7 +517,7 @@ def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, tem
 
     from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_json, table_line
     from .scoring.run import (CRM_PRESETS, LeadError, Needs, UsageError, connect, counts, csv_lines, load_file,
-                              parse_mapping, score_all, scored_rows)
+                              parquet_file, parse_mapping, score_all, scored_rows)
     root, found, _ = locate_playbook(path)
     cfg = _config(config_file or found)
     if not leads.is_file():
@@ -525,6 +528,14 @@ def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, tem
         raise UsageFailure(f"--map {exc}.") from None
     if crm:
         mapping = {**CRM_PRESETS[crm], **mapping}
+    shown = fmt  # what the terminal gets: the leads, or with --output only the summary
+    if output is not None:
+        kinds = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+        if output.suffix.lower() not in kinds:
+            raise UsageFailure(f"--output {output}: the name should end in .csv, .json or .parquet.")
+        if output.resolve() == leads.resolve():
+            raise UsageFailure(f"--output {output} is the file being scored; write the results elsewhere.")
+        fmt, shown = kinds[output.suffix.lower()], "table"
     result = run_check(root, cfg, dt.date.today())
     if result.counts.get("error"):
         click.echo(f"Note: the playbook has {result.counts['error']} error(s); scores may not mean what the "
@@ -553,14 +564,23 @@ def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, tem
         for row, note in loaded.notes:
             click.echo(f"{leads.name}:row {row}: {note}" if row else f"{leads.name}: {note}", err=True)
         out = sys.stdout
-        if fmt == "table":
+        if output is not None and fmt != "parquet":
+            try:
+                out = open(output, "w", encoding="utf-8", newline="")
+            except OSError as exc:
+                raise UsageFailure(f"--output {output}: {exc.strerror}.") from None
+        if fmt == "parquet":
+            pass
+        elif fmt == "table":
             out.write(TABLE_HEADER + "\n")
         elif fmt == "csv":
             out.write(",".join(CSV_COLUMNS) + "\n")
         else:
             out.write('{"leads": [\n')
         score_all(loaded, pb, day)
-        if fmt == "csv":
+        if fmt == "parquet":
+            parquet_file(loaded, output)
+        elif fmt == "csv":
             for text in csv_lines(loaded):
                 out.write(text)
         else:
@@ -584,8 +604,11 @@ def score(leads, path, as_of, fmt, mappings, config_file, crm, memory_limit, tem
     if fmt == "json":
         out.write('\n], "summary": ' + json.dumps(data, ensure_ascii=False) + ', "errors": '
                   + json.dumps(errors, ensure_ascii=False) + "}\n")
-    else:
-        target = sys.stdout if fmt == "table" else sys.stderr
+    if out is not sys.stdout:
+        out.close()
+        out = sys.stdout
+    if shown != "json":
+        target = sys.stdout if shown == "table" else sys.stderr
         print("", file=target)
         print(f"Scored {data['scored']} lead(s)" + (f"; {data['bad_rows']} bad row(s) skipped" if data["bad_rows"] else "")
               + f" as of {day}.", file=target)

@@ -130,3 +130,33 @@ def test_no_column_matching_a_field_is_said_with_the_crm_to_try(tmp_path, small)
     assert result.exit_code == 1  # and the row has no id either
     (note,) = [line for line in result.stderr.splitlines() if "fields the definitions test" in line]
     assert note.startswith("hubspot.csv: 0 of ") and note.endswith("did you mean --crm hubspot?")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_output_to_a_file_by_its_extension(tmp_path, small, suffix):
+    leads = write(tmp_path, "crm.csv", "\n".join([HEADER, *good_rows(2), "N1,dental,900,owner,yes,daily,"]) + "\n")
+    stdout = rows_of(run_score(small, leads, "--format", "csv"))
+    target = tmp_path / f"scored{suffix}"
+    result = run_score(small, leads, "--output", target)
+    assert result.exit_code == 0, result.output
+    assert "Scored 3 lead(s) as of 2026-11-22." in result.stdout and "G1" not in result.stdout
+    if suffix == ".csv":
+        assert list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8")))) == stdout
+    elif suffix == ".json":
+        data = json.loads(target.read_text(encoding="utf-8"))
+        assert [lead["id"] for lead in data["leads"]] == ["G1", "G2", "N1"] and data["summary"]["scored"] == 3
+    else:
+        con = duckdb.connect()
+        got = con.execute(f"SELECT id, total_score, persona, red_flags FROM read_parquet('{target}')").fetchall()
+        con.close()
+        assert [(i, t, p) for i, t, p, _ in got] == [(r["id"], float(r["total_score"]), r["persona"] or None)
+                                                      for r in stdout]
+
+
+def test_output_refuses_an_unknown_extension_and_the_input_itself(tmp_path, small):
+    leads = write(tmp_path, "crm.csv", "\n".join([HEADER, *good_rows(1)]) + "\n")
+    for target, said in ((tmp_path / "scored.xlsx", ".csv, .json or .parquet"), (leads, "is the file being scored")):
+        result = run_score(small, leads, "--output", target)
+        not_crashed(result)
+        assert result.exit_code == 2 and said in result.output
+    assert leads.read_text(encoding="utf-8").startswith(HEADER)

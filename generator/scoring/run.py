@@ -789,6 +789,13 @@ def csv_lines(loaded: Loaded, batch: int = 20_000) -> Iterator[str]:
         yield "".join([row[0] for row in rows])
 
 
+def parquet_file(loaded: Loaded, path: Path) -> None:
+    """The scored rows written by DuckDB as a Parquet file with the CSV output's columns."""
+    loaded.con.execute(
+        "COPY (SELECT display_id AS id, fit_score, engagement_score, total_score, stage, persona, negative, "
+        f"red_flags, nurture_track, rules FROM _pb_scored ORDER BY ord) TO {_lit(str(path))} (FORMAT parquet)")
+
+
 def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True,
                 batch: int = 10_000) -> Iterator[Scored]:
     """Every good row of ``loaded`` scored with ``pb``'s compiled query, in file order. Without
