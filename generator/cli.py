@@ -515,6 +515,8 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
     """
     import json
 
+    import duckdb
+
     from .scoring.outputs import CSV_COLUMNS, TABLE_HEADER, Summary, as_json, table_line
     from .scoring.run import (CRM_PRESETS, LeadError, Needs, UsageError, connect, counts, csv_lines, load_file,
                               parquet_file, parse_mapping, score_all, scored_rows)
@@ -554,6 +556,8 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
         except LeadError as exc:
             click.echo(f"{leads.name}: {exc}", err=True)
             sys.exit(1)
+        except duckdb.OutOfMemoryException as exc:
+            raise _out_of_memory(leads, memory_limit, exc) from None
         summary = Summary()
         errors = []
         for row, message in loaded.errors:
@@ -577,7 +581,10 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
             out.write(",".join(CSV_COLUMNS) + "\n")
         else:
             out.write('{"leads": [\n')
-        score_all(loaded, pb, day)
+        try:
+            score_all(loaded, pb, day)
+        except duckdb.OutOfMemoryException as exc:
+            raise _out_of_memory(leads, memory_limit, exc) from None
         if fmt == "parquet":
             parquet_file(loaded, output)
         elif fmt == "csv":
@@ -617,6 +624,15 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
     out.flush()
     if summary.bad:
         sys.exit(1)
+
+
+def _out_of_memory(leads: Path, memory_limit: str | None, exc: Exception) -> click.ClickException:
+    """A file too large for the memory the engine may use: say so, and what to change."""
+    click.echo(f"{leads.name}: scoring needs more memory than "
+               + (f"--memory-limit {memory_limit}" if memory_limit else "this machine has")
+               + f" ({str(exc).splitlines()[0]}); raise --memory-limit or give --temp-dir on a disk with room.",
+               err=True)
+    return click.exceptions.Exit(1)
 
 
 @main.command()

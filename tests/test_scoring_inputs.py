@@ -74,6 +74,9 @@ def test_a_memory_limit_spills_and_gives_the_same_output(tmp_path, small):
     limited = run_score(small, leads, "--format", "csv", "--memory-limit", "64MB", "--temp-dir", tmp_path / "spill")
     assert limited.exit_code == 0, limited.output
     assert limited.stdout == free.stdout
+    starved = run_score(small, leads, "--format", "csv", "--memory-limit", "1MB")
+    not_crashed(starved)
+    assert starved.exit_code == 1 and "scoring needs more memory than --memory-limit 1MB" in starved.stderr
     bad = run_score(small, leads, "--memory-limit", "lots")
     not_crashed(bad)
     assert bad.exit_code == 2 and "--memory-limit lots" in bad.output

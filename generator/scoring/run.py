@@ -394,6 +394,8 @@ def _load_csv(con, path: Path, layout: _Layout, loaded: Loaded) -> None:
             # DuckDB skips blank lines; the header is the first record it reads
             con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT * FROM read_csv({_lit(str(path))}, {options}) "
                         "OFFSET 1")
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.Error as exc:
             problem = f"the file cannot be read as CSV ({str(exc).splitlines()[0]})"
             if attempt < 2:
@@ -594,7 +596,8 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
               FROM _pb_raw AS r {item_join})""")
     tested = [n for n in needs.kinds if n != c.REASON_FIELD]
     found = [n for n in tested if n in cell]
-    if tested and not found and loaded.layout is not None and loaded.layout.names:
+    if tested and not found and loaded.layout is not None and loaded.layout.names and \
+            con.execute("SELECT count(*) FROM _pb_raw").fetchone()[0]:
         hint = crm_hint(loaded.layout.original or [])
         loaded.notes.append((None, f"0 of {len(tested)} fields the definitions test were found in the header "
                              f"({', '.join(sorted(tested)[:6])}{', ...' if len(tested) > 6 else ''})"
