@@ -196,7 +196,8 @@ def input_tables(pb, dialect: str = "duckdb") -> dict[str, list[tuple[str, str, 
             text = "For a lead sales rejected: its reason code. " + text
         leads.append((f.name, _type("number" if f.kind == "number" else "text", dialect), text))
     events = [("lead_id", _type("text", dialect), "The lead the event belongs to."),
-              ("event", _type("text", dialect), "The event type, as the scoring rules name it; other types add nothing."),
+              ("event", _type("text", dialect), "The event type as the scoring rules name it, in lower case "
+                                                "without surrounding spaces; other types add nothing."),
               ("occurred", _type("date", dialect), "The day it happened; its age on the scoring day decays its points.")]
     return {"leads": leads, "events": events}
 
