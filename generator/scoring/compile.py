@@ -131,6 +131,18 @@ def _routes(pb: Playbook) -> list[tuple[str, list[str], str]]:
     return routes
 
 
+def tested_conditions(pb: Playbook) -> list[dict]:
+    """Every one-field condition the query tests: stage entries, attribute rules, persona
+    criteria and red flags."""
+    return list(_scoring_conditions(pb))
+
+
+def nurture_routes(pb: Playbook) -> list[tuple[str, list[str], str]]:
+    """(stage, reasons, nurture track) of every route that recycles rejected leads, in the order
+    the query tries them."""
+    return _routes(pb)
+
+
 def lead_fields(pb: Playbook) -> list[LeadField]:
     """The columns of ``leads`` (besides ``lead_id``) the query reads, sorted by name: each field
     a definition tests, ``confirmed`` when a stage asks for confirmed dimensions and

@@ -139,7 +139,7 @@ class Needs:
 def _yes_no_fields(pb: Playbook) -> set[str]:
     """Fields the definitions compare with yes or no: there true/false/1/0 mean yes/no."""
     out = set()
-    conds = list(c._scoring_conditions(pb))
+    conds = c.tested_conditions(pb)
     for cond in conds:
         (name, ops), = cond.items()
         values = [ops.eq, ops.ne, *(ops.in_ or []), *(ops.not_in or [])]
@@ -744,8 +744,21 @@ def _flags(text: str | None, known: list[str]) -> list[str]:
     return out
 
 
+_QUERIES: dict = {}  # (definitions, day) -> the query's DuckDB text: `playbook check` compiles it once per change
+
+
+def _query_text(pb: Playbook, as_of: dt.date) -> str:
+    key = (definitions_key(pb), as_of)
+    text = _QUERIES.get(key)
+    if text is None:
+        if len(_QUERIES) >= 16:
+            _QUERIES.clear()
+        text = _QUERIES[key] = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
+    return text
+
+
 def _scored_sql(pb: Playbook, as_of: dt.date) -> str:
-    query = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
+    query = _query_text(pb, as_of)
     return (f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({query}) AS q "
             "JOIN _pb_leads AS l ON l.ord = q.lead_id")
 
@@ -860,7 +873,7 @@ def definitions_key(pb: Playbook) -> str:
     parts = [pb.scoring.model_dump_json() if pb.scoring else ""]
     parts += [s.model_dump_json(include={"id", "order", "entry"}) for s in pb.stages]
     parts += [p.model_dump_json(include={"id", "kind", "criteria", "red_flags"}) for p in pb.personas]
-    parts += [repr(c._routes(pb))]
+    parts += [repr(c.nurture_routes(pb))]
     return "\n".join(parts)
 
 
