@@ -420,21 +420,21 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
 @click.option("--push", is_flag=True, help="Push the branch after publishing.")
 @click.option("--force", is_flag=True, help="Replace a version that is already published.")
 @click.option("--title", default=None, help="Title shown in the version selector.")
+@click.option("--site-url", default=None, metavar="URL",
+              help="The address the site is published at (default: site.url in playbook.yaml).")
 @click.option("--allow-errors", is_flag=True)
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-@click.option("--site-url", default=None, metavar="URL",
-              help="The address the site is published at (default: site.url in playbook.yaml).")
 def publish(version, path, aliases, set_default, branch, remote, push, force, title, site_url, allow_errors,
             config_file, today):
     """Publish the site as VERSION (default: the version in playbook.yaml) with mike.
 
-    \b
-    Example:
-      playbook publish 2026.4 --alias latest --set-default
     The default version (--set-default) is also published as "latest"; every other version
     shows a banner linking to the same page there.
 
+    \b
+    Example:
+      playbook publish 2026.4 --alias latest --set-default
       playbook publish --push
     """
     from .gitrefs import GitError
