@@ -400,6 +400,8 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
             mapping = parse_mapping(mappings)
         except ValueError as exc:
             raise UsageFailure(f"--map {exc}.") from None
+        from .scoring.run import CRM_PRESETS
+        mapping = {**(CRM_PRESETS[cfg.score_crm] if cfg.score_crm else {}), **cfg.score_map, **mapping}
         try:
             result.leads = semantic.lead_impact(old, new, leads, as_of.date() if as_of else dt.date.today(), mapping)
         except (UsageError, LeadError) as exc:
@@ -528,8 +530,8 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
         mapping = parse_mapping(mappings)
     except ValueError as exc:
         raise UsageFailure(f"--map {exc}.") from None
-    if crm:
-        mapping = {**CRM_PRESETS[crm], **mapping}
+    crm = crm or cfg.score_crm
+    mapping = {**(CRM_PRESETS[crm] if crm else {}), **cfg.score_map, **mapping}
     shown = fmt  # what the terminal gets: the leads, or with --output only the summary
     if output is not None:
         kinds = {".csv": "csv", ".json": "json", ".parquet": "parquet"}

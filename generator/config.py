@@ -21,7 +21,8 @@ from .rules import RULES, by_name_or_code
 
 CONFIG_NAME = "playbook.yaml"
 _KEYS = ("name", "version", "description", "rules", "ignore", "review_every_days",
-         "max_file_bytes", "site", "diff", "publish")
+         "max_file_bytes", "site", "diff", "publish", "score")
+CRM_NAMES = ("hubspot", "salesforce")  # the presets of `playbook score --crm`
 
 
 class ConfigError(Exception):
@@ -101,6 +102,8 @@ class Config:
     site: dict = field(default_factory=dict)
     diff_grades: dict[str, str] = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
+    score_map: dict[str, str] = field(default_factory=dict)  # export column (lower case) -> field
+    score_crm: str | None = None
 
     def severity(self, code: str) -> Severity:
         return self.severities.get(code, RULES[code].severity)
@@ -234,4 +237,32 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError('"site.edit_url" should be an http(s) address holding {path}, for example '
                               'https://github.com/acme/playbook/edit/main/{path}.', where(site, "edit_url"))
         cfg.site = dict(site)
+    score = data.get("score")
+    if score is not None:
+        _score_settings(cfg, score, where(data, "score"), path)
     return cfg
+
+
+def _score_settings(cfg: Config, score, loc: Location, path: Path) -> None:
+    """``score: {crm: hubspot, map: {"Export column": field}}``: what ``playbook score`` and
+    ``playbook diff --leads`` read an export with, so a team does not repeat ``--map``."""
+    if not isinstance(score, LocDict) or set(score) - {"map", "crm"}:
+        raise ConfigError('"score" may set "crm" (hubspot or salesforce) and "map" (export column: field).', loc)
+    crm = score.get("crm")
+    if crm is not None:
+        if crm not in CRM_NAMES:
+            raise ConfigError(f'"score.crm" should be one of {", ".join(CRM_NAMES)}, not "{crm}".',
+                              Location(str(path), *score.value_locs.get("crm", (score.line, score.col))))
+        cfg.score_crm = crm
+    mapping = score.get("map")
+    if mapping is None:
+        return
+    if not isinstance(mapping, LocDict):
+        raise ConfigError('"score.map" should map export column names to field names, for example '
+                          '"Monthly ad budget": monthly_ad_budget.',
+                          Location(str(path), *score.value_locs.get("map", (score.line, score.col))))
+    for column, name in mapping.items():
+        if not isinstance(column, str) or not column.strip() or not isinstance(name, str) or not name.strip():
+            raise ConfigError(f'"score.map" entry "{column}" should name an export column and a field.',
+                              Location(str(path), *mapping.key_locs.get(column, (mapping.line, mapping.col))))
+        cfg.score_map[column.strip().lower()] = name.strip().lower()

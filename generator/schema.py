@@ -73,6 +73,17 @@ CONFIG_SCHEMA = {
             "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+(/[^\\s?#]*)?$",
                     "description": "The address the site is published at, e.g. https://acme.github.io/playbook/; "
                                    "the version selector uses it to keep the reader on the same page."}}},
+        "diff": {"type": "object", "additionalProperties": False, "properties": {
+            "grades": {"type": "object", "description": "Impact code -> how playbook diff grades it.",
+                       "additionalProperties": {"enum": ["breaking", "warning", "info", "off"]}}}},
+        "publish": {"type": "object", "additionalProperties": False, "properties": {
+            "branch": {"type": "string", "description": "The branch the versions are published to (gh-pages)."},
+            "remote": {"type": "string", "description": "The remote published to (origin)."}}},
+        "score": {"type": "object", "additionalProperties": False, "properties": {
+            "crm": {"enum": ["hubspot", "salesforce"],
+                    "description": "Read exports with this CRM's column names (as --crm)."},
+            "map": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "Export column -> field name (as --map), for every playbook score."}}},
     },
 }
 
