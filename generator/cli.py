@@ -547,7 +547,7 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
     pb = result.playbook
     day = as_of.date() if as_of else dt.date.today()
     try:
-        con = connect(memory_limit, str(temp_dir) if temp_dir else None)
+        con = connect(memory_limit, str(temp_dir) if temp_dir else None, progress=sys.stdout.isatty())
     except Exception as exc:  # a size DuckDB cannot read, say
         raise UsageFailure(f"--memory-limit {memory_limit}: {str(exc).splitlines()[0]}") from None
     try:
@@ -575,6 +575,10 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
                 out = open(output, "w", encoding="utf-8", newline="")
             except OSError as exc:
                 raise UsageFailure(f"--output {output}: {exc.strerror}.") from None
+        try:
+            score_all(loaded, pb, day)
+        except duckdb.OutOfMemoryException as exc:
+            raise _out_of_memory(leads, memory_limit, exc) from None
         if fmt == "parquet":
             pass
         elif fmt == "table":
@@ -583,10 +587,6 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
             out.write(",".join(CSV_COLUMNS) + "\n")
         else:
             out.write('{"leads": [\n')
-        try:
-            score_all(loaded, pb, day)
-        except duckdb.OutOfMemoryException as exc:
-            raise _out_of_memory(leads, memory_limit, exc) from None
         if fmt == "parquet":
             parquet_file(loaded, output)
         elif fmt == "csv":

@@ -25,6 +25,7 @@ import gc
 import io
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +97,14 @@ def _lit(text: str) -> str:
     return exp.Literal.string(text).sql("duckdb")
 
 
+PROGRESS_AFTER = "PLAYBOOK_PROGRESS_AFTER_MS"  # how long a step runs before its progress bar shows
+
+
 def connect(memory_limit: str | None = None, temp_directory: str | None = None,
-            threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB; with a memory limit it spills to ``temp_directory``."""
+            threads: int | None = None, progress: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB; with a memory limit it spills to ``temp_directory``. With
+    ``progress`` (the caller's standard output is a terminal: DuckDB draws its bar there), a step
+    running longer than 2 seconds, or ``PLAYBOOK_PROGRESS_AFTER_MS``, shows a progress bar."""
     config = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
@@ -106,7 +112,13 @@ def connect(memory_limit: str | None = None, temp_directory: str | None = None,
         config["temp_directory"] = temp_directory
     if threads:
         config["threads"] = threads
-    return duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(":memory:", config=config)
+    if progress:
+        after = os.environ.get(PROGRESS_AFTER, "")
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = true")
+        con.execute(f"SET progress_bar_time = {int(after) if after.isdigit() else 2000}")
+    return con
 
 
 # ---------------------------------------------------------------- what the checks need
