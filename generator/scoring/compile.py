@@ -18,7 +18,8 @@ The query reads two tables:
     * ``number`` fields (compared with gte/gt/lte/lt somewhere): a numeric column (DOUBLE,
       DECIMAL or INTEGER); NULL when unknown.
     * ``text`` fields: a text column, compared trimmed and case-blind; NULL or blank when
-      unknown. Yes/no facts are text too: ``yes`` or ``no``.
+      unknown. Yes/no facts are text too: ``yes`` or ``no`` (``true``/``false``, ``y``/``n``,
+      ``1``/``0`` and a BOOLEAN column mean the same).
     * ``list`` fields (``confirmed``, the qualification dimensions confirmed so far): text,
       the items separated by ``;`` (spaces inside items are ignored), for example
       ``"budget; authority"``.
@@ -258,6 +259,19 @@ def _text(name: str, table: str | None = None) -> exp.Expression:
                       expression=_str(""))
 
 
+YES_WORDS = ("yes", "true", "y", "1")
+NO_WORDS = ("no", "false", "n", "0")
+
+
+def _yes_no(lowered: exp.Expression) -> exp.Expression:
+    """A fact compared with yes or no, as CRMs and warehouses write it: true/false, 1/0, y/n and a
+    BOOLEAN column (cast to text: true/false) mean yes/no, as ``playbook score`` reads them."""
+    def one_of(words):
+        return exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(w)) for w in words]), copy=False)
+    return exp.Case(ifs=[exp.If(this=one_of(YES_WORDS), true=_str("yes")),
+                         exp.If(this=one_of(NO_WORDS), true=_str("no"))], default=lowered.copy())
+
+
 def _items(name: str, table: str | None = None) -> exp.Expression:
     """A list field as ';item;item;' in lower case without spaces, for a containment test."""
     squeezed = exp.func("REPLACE", exp.Lower(this=exp.cast(_col(name, table), exp.DataType.build("VARCHAR"))),
@@ -346,6 +360,9 @@ class _Fields:
                 parts.append(exp.Not(this=_contains(name, v, self.table)))
         else:
             lowered = exp.Lower(this=exp.cast(value.copy(), exp.DataType.build("VARCHAR")))
+            if any(v is not None and v.lower() in ("yes", "no")
+                   for v in (ops.eq, ops.ne, *(ops.in_ or ()), *(ops.not_in or ()))):
+                lowered = _yes_no(lowered)
             if ops.eq is not None:
                 parts.append(exp.EQ(this=lowered.copy(), expression=_str(ops.eq.lower())))
             if ops.ne is not None:

@@ -48,8 +48,7 @@ MAX_LINE_BYTES = 1 << 20  # a CSV record longer than this is a bad row
 NO_ID = "no id (expected a column id, record_id, lead_id, contact_id or email)"
 TOO_MANY = "the row has more values than the header has columns"
 ENCODING_HINT = "the file should be saved as UTF-8"
-YES = ("yes", "true", "y", "1")
-NO = ("no", "false", "n", "0")
+YES, NO = c.YES_WORDS, c.NO_WORDS
 
 
 class LeadError(Exception):
