@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr,
                       field_validator)
 
+from . import kinds as entity_kinds
 from .metrics import ALL_DIRECTIONS, CATALOGUE, DIRECTIONS, KINDS
 from .units import Cadence, Duration, Money
 
@@ -617,63 +618,57 @@ class Meeting(Entity):
 
 # ---------------------------------------------------------------- files and sections
 
-ENTITY_CLASSES: dict[str, type[Entity]] = {c.KIND: c for c in (
-    Team, Commitment, Persona, Stage, ReasonCode, Handoff, NurtureTrack, ScoringModel,
-    Proposition, Question, ComplaintProcedure, Campaign, Goal, Term, Meeting)}
+def _classes() -> dict[str, type[Entity]]:
+    found = {c.KIND: c for c in Entity.__subclasses__() if c.KIND}
+    missing = [k.kind for k in entity_kinds.KINDS if k.kind not in found]
+    unlisted = sorted(set(found) - set(entity_kinds.BY_KIND))
+    if missing or unlisted:  # pragma: no cover - a kind is one row in kinds.py and one class here
+        raise RuntimeError(f"entity kinds without a model class: {missing}; classes without a row in "
+                           f"kinds.py: {unlisted}")
+    return {k.kind: found[k.kind] for k in entity_kinds.KINDS}
 
-KIND_LABELS = {
-    "team": "team", "role": "role", "commitment": "service commitment", "persona": "persona",
-    "stage": "lifecycle stage", "reason": "reason code", "handoff": "handoff",
-    "nurture": "nurture track", "scoring": "scoring model", "proposition": "value proposition",
-    "question": "qualifying question", "complaint": "complaint procedure",
-    "campaign": "campaign", "goal": "goal", "term": "glossary term", "meeting": "meeting",
-}
+
+# every entity class by its kind, in the order of kinds.KINDS
+ENTITY_CLASSES: dict[str, type[Entity]] = _classes()
+
+KIND_LABELS: dict[str, str] = {k.kind: k.label for k in entity_kinds.KINDS} | entity_kinds.OTHER_LABELS
 
 
 class Section:
     """A top-level key of a definitions file and what it holds."""
 
-    def __init__(self, key: str, kind: str | None, many: bool = True, value_type=None):
-        self.key, self.kind, self.many, self.value_type = key, kind, many, value_type
+    def __init__(self, key: str, kind: str | None, many: bool = True, value_type=None, file: str | None = None):
+        self.key, self.kind, self.many, self.value_type, self.file = key, kind, many, value_type, file
 
 
-SECTIONS: dict[str, Section] = {s.key: s for s in (
-    Section("teams", "team"),
-    Section("metrics", None, value_type=list[MetricDeclaration]),
-    Section("service_commitments", "commitment"),
-    Section("out_of_scope", None, value_type=list[str]),
-    Section("stages", "stage"),
-    Section("transitions", None, value_type=list[Transition]),
-    Section("reason_codes", "reason"),
-    Section("handoffs", "handoff"),
-    Section("nurture_tracks", "nurture"),
-    Section("scoring", "scoring", many=False),
-    Section("value_propositions", "proposition"),
-    Section("frameworks", None, value_type=list[Literal[tuple(FRAMEWORKS)]]),
-    Section("qualifying_questions", "question"),
-    Section("complaint_procedures", "complaint"),
-    Section("campaigns", "campaign"),
-    Section("goals", "goal"),
-    Section("glossary", "term"),
-    Section("meetings", "meeting"),
-)}
-
-# File kinds for JSON Schema: the sections each kind of definitions file holds.
-FILE_KINDS: dict[str, tuple[str, ...]] = {
-    "teams": ("teams",),
-    "service-commitments": ("metrics", "service_commitments", "out_of_scope"),
-    "lifecycle": ("stages", "transitions", "reason_codes"),
-    "handoffs": ("handoffs",),
-    "nurture-tracks": ("nurture_tracks",),
-    "scoring": ("scoring",),
-    "value-propositions": ("value_propositions",),
-    "qualifying-questions": ("frameworks", "qualifying_questions"),
-    "complaint-procedures": ("complaint_procedures",),
-    "campaigns": ("campaigns",),
-    "goals": ("goals",),
-    "glossary": ("glossary",),
-    "meetings": ("meetings",),
+# sections that hold values rather than entities, by key: their type (the file is their kind's)
+_VALUE_SECTIONS = {
+    "metrics": list[MetricDeclaration],
+    "out_of_scope": list[str],
+    "transitions": list[Transition],
+    "frameworks": list[Literal[tuple(FRAMEWORKS)]],
 }
+
+
+def _sections() -> dict[str, Section]:
+    out: dict[str, Section] = {}
+    for k in entity_kinds.KINDS:
+        if k.section is None:
+            continue
+        for key in k.before:
+            out[key] = Section(key, None, value_type=_VALUE_SECTIONS[key], file=k.file)
+        out[k.section] = Section(k.section, k.kind, many=k.many, file=k.file)
+        for key in k.after:
+            out[key] = Section(key, None, value_type=_VALUE_SECTIONS[key], file=k.file)
+    return out
+
+
+SECTIONS: dict[str, Section] = _sections()
+
+# File kinds for JSON Schema: the sections each kind of definitions file holds, in their order.
+FILE_KINDS: dict[str, tuple[str, ...]] = {
+    file: tuple(s.key for s in SECTIONS.values() if s.file == file)
+    for file in dict.fromkeys(s.file for s in SECTIONS.values())}
 
 
 # ---------------------------------------------------------------- references

@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import model as m
 from .findings import Finding, Location
+from .kinds import BY_KIND
 from .metrics import registry
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_file, locate, locate_key, read_text
 
@@ -233,7 +234,7 @@ def _add_definitions(pb: Playbook, loaded: LoadedFile):
                 continue
             if not isinstance(value, LocList):
                 pb.findings.append(Finding("PB010", where, f'"{key}" should be a list of '
-                                           f"{m.KIND_LABELS[section.kind]}s, each starting with '- id:'."))
+                                           f"{BY_KIND[section.kind].plural}, each starting with '- id:'."))
                 continue
             cls = m.ENTITY_CLASSES[section.kind]
             for index, item in enumerate(value):
