@@ -48,7 +48,8 @@ class CheckResult:
 _EDITOR_LINES = re.compile("\r\n|\r|\n")
 
 
-def _suppressions(path: str, text: str) -> tuple[list[Suppression], list[Finding]]:
+def suppressions(path: str, text: str) -> tuple[list[Suppression], list[Finding]]:
+    """The inline ``# playbook: ignore[...]`` comments of one file, and the findings about them."""
     out: list[Suppression] = []
     problems: list[Finding] = []
     if "playbook:" not in text:
@@ -114,10 +115,10 @@ def _run_check(root: Path, config: Config, today: dt.date | None) -> CheckResult
                                f"The rule {r.code} ({r.name}) failed: {type(exc).__name__}: {exc} "
                                f"(at {Path(frame.filename).name}:{frame.lineno})."))
 
-    suppressions: dict[str, list[Suppression]] = {}
+    by_file: dict[str, list[Suppression]] = {}
     for rel, loaded in pb.files.items():
-        sups, problems = _suppressions(rel, loaded.text)
-        suppressions[rel] = sups
+        sups, problems = suppressions(rel, loaded.text)
+        by_file[rel] = sups
         raw.extend(problems)
 
     kept: list[Finding] = []
@@ -125,12 +126,12 @@ def _run_check(root: Path, config: Config, today: dt.date | None) -> CheckResult
         severity = config.severity(f.code)
         if severity is Severity.OFF or _ignored(config, f):
             continue
-        if _suppressed(suppressions.get(f.location.path, ()), f):
+        if _suppressed(by_file.get(f.location.path, ()), f):
             continue
         f.severity = severity
         kept.append(f)
     if config.severity("PB903") is not Severity.OFF:
-        for sups in suppressions.values():
+        for sups in by_file.values():
             for s in sups:
                 if not s.used:
                     f = Finding("PB903", s.location, "This suppression silences nothing; remove it.",

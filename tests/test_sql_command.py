@@ -178,7 +178,7 @@ def test_a_view_reads_the_named_tables_and_gives_what_the_select_gives(tmp_path)
     con = duckdb.connect()
     con.execute("CREATE SCHEMA crm; CREATE SCHEMA marts")
     from generator.check import run_check
-    from generator.commands.sql import input_tables
+    from generator.warehouse import input_tables
     from generator.config import Config
     contract = input_tables(run_check(LEDGER, Config()).playbook)
     con.execute("CREATE TABLE crm.trial_leads (" + ", ".join(f'"{c}" {t}' for c, t, _ in contract["leads"]) + ")")
@@ -222,7 +222,7 @@ def test_without_as_of_the_query_scores_as_of_the_engines_current_date(tmp_path)
 
     import duckdb
     from generator.check import run_check
-    from generator.commands.sql import input_tables
+    from generator.warehouse import input_tables
     from generator.config import Config
     contract = input_tables(run_check(LEDGER, Config()).playbook)
     con = duckdb.connect()

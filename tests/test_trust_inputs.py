@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from generator import model as m
 from generator.cli import main
 from generator.config import Config, load_config
-from generator.commands import scaffold
+from generator import yamledit
 from generator.render import Renderer
 
 from conftest import REPO, write_playbook
@@ -133,7 +133,7 @@ def test_every_review_due_date_is_safe_past_the_calendar():
     assert Renderer.review_due(renderer, late) is None
     from generator.rules.governance import _due
     assert _due(late, 36500) is None
-    from generator.commands.review import agenda
+    from generator.review import agenda
     pb = SimpleNamespace(all_entities=[], files={})
     assert agenda(pb, dt.date(9999, 12, 31), 36500, 36500) == []
 
@@ -336,7 +336,7 @@ def test_new_into_a_file_without_write_permission(fresh):
 def test_new_that_fails_half_way_puts_everything_back(fresh, monkeypatch):
     """A stage adds itself and a transition; a write failing half-way restores the file."""
     before = tree(fresh)
-    real = scaffold._write_all
+    real = yamledit.write_all
     calls = []
 
     def fail_once(fd, data):
@@ -346,7 +346,7 @@ def test_new_that_fails_half_way_puts_everything_back(fresh, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(fd, data)
 
-    monkeypatch.setattr(scaffold, "_write_all", fail_once)
+    monkeypatch.setattr(yamledit, "write_all", fail_once)
     out = refused(invoke("new", "stage", "Churned", fresh))
     assert "No space left on device" in out
     assert tree(fresh) == before

@@ -1,4 +1,4 @@
-"""``playbook review``: the review agenda for the regular sales–marketing huddle.
+"""The review agenda for the regular sales–marketing huddle (``playbook review``).
 
 An entity is due for review ``review_every_days`` after its ``last_reviewed`` date (its own
 interval, or the configuration's ``review_every_days``), exactly as rule PB704 counts it.
@@ -49,9 +49,7 @@ import json
 import re
 from dataclasses import dataclass
 
-import click
-
-from ..model import KIND_LABELS, MAX_REVIEW_EVERY_DAYS, review_due
+from .model import KIND_LABELS, review_due
 
 NO_OWNER = "No owner"
 
@@ -99,12 +97,12 @@ def display_name(entity) -> str:
 
 def _deferrals(pb) -> dict[tuple[str, int], str]:
     """(file, line) -> reason, for every inline suppression of PB704."""
-    from ..check import _suppressions
+    from .check import suppressions
     out: dict[tuple[str, int], str] = {}
     for rel, loaded in pb.files.items():
         if "PB704" not in (loaded.text or ""):
             continue
-        sups, _ = _suppressions(rel, loaded.text)
+        sups, _ = suppressions(rel, loaded.text)
         for s in sups:
             if "PB704" in s.codes:
                 if s.whole_file:
@@ -228,39 +226,3 @@ def to_json(groups: list[Group], cfg, today: dt.date, within: int | None) -> str
                    for g in groups],
     }, indent=2, ensure_ascii=False)
 
-
-@click.command()
-@click.argument("path", required=False, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="text for a terminal, markdown for a meeting doc, json for tools.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Make the agenda as of this day (YYYY-MM-DD) instead of today.")
-@click.option("--within", type=click.IntRange(min=0, max=MAX_REVIEW_EVERY_DAYS), default=None, metavar="DAYS",
-              help=f"Also list what falls due in the next DAYS days (at most {MAX_REVIEW_EVERY_DAYS}).")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
-def review(path, fmt, today, within, config_file):
-    """List what is past its review date, by owner team: the agenda for the review huddle.
-
-    An entity is due review_every_days (its own, or playbook.yaml's) after last_reviewed.
-    Always exits 0 unless the command is used wrongly (2).
-
-    \b
-    Example:
-      playbook review
-      playbook review --within 14 --format markdown > agenda.md
-    """
-    from pathlib import Path
-
-    from ..cli import _config, locate_playbook
-    from ..playbook import build
-    root, found, scope = locate_playbook(path)
-    cfg = _config(Path(config_file) if config_file else found)
-    day = today.date() if today else dt.date.today()
-    pb = build(root, cfg.max_file_bytes)
-    groups = agenda(pb, day, cfg.review_every_days, within, scope)
-    if fmt == "json":
-        click.echo(to_json(groups, cfg, day, within))
-    elif fmt == "markdown":
-        click.echo(to_markdown(groups, cfg.name, day, within))
-    else:
-        click.echo(to_text(groups, cfg.name, day, within))

@@ -1,4 +1,4 @@
-"""``playbook sql``: the playbook's scoring definitions as SQL for a data warehouse.
+"""The playbook's scoring definitions as SQL for a data warehouse (``playbook sql``).
 
 The query is the one ``playbook score`` runs with DuckDB (``generator.scoring.compile``),
 written in the warehouse's dialect by sqlglot: DuckDB, PostgreSQL, Spark SQL (Databricks),
@@ -19,8 +19,6 @@ import re
 import shutil
 from pathlib import Path
 
-import click
-
 DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
 SHAPES = ("select", "view", "dbt")
 DEFAULT_NAME = "lead_scores"
@@ -30,7 +28,7 @@ DBT_SOURCE = "crm"
 # file that did not load at all (it may have held such definitions).
 BLOCKING_AREAS = ("structure", "scoring", "lifecycle", "personas")
 COMPILED_KINDS = ("scoring", "stage", "persona", "nurture", "reason", "handoff")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MODEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Placeholders the dbt model's input tables are written as, then replaced by dbt's source().
 _SOURCE_MARK = "playbook_dbt_source_{}"
 
@@ -41,8 +39,8 @@ class SqlProblem(Exception):
 
 def blocking_errors(result) -> list:
     """The check's errors that make the compiled query meaningless."""
-    from ..findings import Severity
-    from ..rules import RULES
+    from .findings import Severity
+    from .rules import RULES
     pb = result.playbook
     loaded = {e._file for e in pb.all_entities}
     compiled_from = {e._file for e in pb.all_entities if e.KIND in COMPILED_KINDS}
@@ -121,7 +119,7 @@ def for_dialect(query, dialect: str):
 
 def compiled(pb, as_of: dt.date | None, dialect: str, leads: str = "leads", events: str = "events"):
     """The scoring query for ``dialect`` reading the tables ``leads`` and ``events``."""
-    from ..scoring.compile import scoring_query
+    from .scoring.compile import scoring_query
     query = scoring_query(pb, as_of)
     tables = {}
     if leads != "leads":
@@ -188,7 +186,7 @@ def _type(kind: str, dialect: str) -> str:
 
 def input_tables(pb, dialect: str = "duckdb") -> dict[str, list[tuple[str, str, str]]]:
     """The input contract: table -> [(column, its type in ``dialect``, description)]."""
-    from ..scoring.compile import REASON_FIELD, lead_fields
+    from .scoring.compile import REASON_FIELD, lead_fields
     leads = [("lead_id", _type("text", dialect), "The lead's id, unique.")]
     for f in lead_fields(pb):
         text = KIND_DESCRIPTIONS[f.kind]
@@ -219,7 +217,7 @@ def dbt_model_sql(pb, as_of: dt.date | None, dialect: str, head: str) -> str:
 
 def dbt_schema(pb, cfg, name: str, columns: list[str], dialect: str) -> dict:
     """The schema.yml contents: the two sources, the model, its columns and their tests."""
-    from ..scoring.compile import persona_ids, stage_ids
+    from .scoring.compile import persona_ids, stage_ids
     tests: dict[str, list] = {"lead_id": ["unique", "not_null"],
                               "fit_score": ["not_null"], "engagement_score": ["not_null"], "total_score": ["not_null"]}
     accepted = {"stage": stage_ids(pb), "persona": persona_ids(pb),
@@ -257,7 +255,7 @@ def dbt_schema(pb, cfg, name: str, columns: list[str], dialect: str) -> dict:
 
 def write_dbt(target: Path, root: Path, files: dict[str, str]) -> None:
     """Write ``files`` as the folder ``target`` (new, empty or made by playbook), all at once."""
-    from ..outdir import OutputRefused, check_target, clean_leftovers, replace, work_folder
+    from .outdir import OutputRefused, check_target, clean_leftovers, replace, work_folder
     try:
         path = check_target(target, root, "dbt model folder")
         clean_leftovers(path.parent)
@@ -274,92 +272,3 @@ def write_dbt(target: Path, root: Path, files: dict[str, str]) -> None:
                 shutil.rmtree(work, ignore_errors=True)
     except OutputRefused as exc:
         raise SqlProblem(str(exc)) from None
-
-
-# ---------------------------------------------------------------- command
-
-
-@click.command()
-@click.argument("path", required=False, type=click.Path())
-@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
-              help="The SQL dialect of the warehouse that runs the query.")
-@click.option("--as", "shape", type=click.Choice(SHAPES), default="select", show_default=True,
-              help="A SELECT statement, a CREATE OR REPLACE VIEW statement, or a dbt model with its schema.yml.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Decay engagement as of this day (default: the warehouse's current date when the query runs).")
-@click.option("--name", default=DEFAULT_NAME, show_default=True,
-              help="The view's or the dbt model's name.")
-@click.option("--leads", "leads_table", default="leads", show_default=True, metavar="TABLE",
-              help="The table of lead records the query reads (select and view).")
-@click.option("--events", "events_table", default="events", show_default=True, metavar="TABLE",
-              help="The table of lead events the query reads (select and view).")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="For --as dbt: the folder to write the model and schema.yml into (new, empty, or made by playbook).")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir, config_file):
-    """Print the playbook's scoring as SQL for a warehouse, or write it as a dbt model.
-
-    One query computes, per lead, the fit and engagement scores with the rules that contributed,
-    the stage, the persona, the red flags and the nurture track, exactly as `playbook score`
-    does. It reads a table of leads (lead_id and one column per field the definitions test)
-    and a table of events (lead_id, event, occurred DATE).
-
-    \b
-    Example:
-      playbook sql --dialect postgres
-      playbook sql --dialect snowflake --as view --name marts.lead_scores --leads crm.leads
-      playbook sql --dialect spark --as dbt --output-dir models/playbook
-    """
-    from ..check import run_check
-    from ..cli import UsageFailure, _config, locate_playbook
-
-    if shape == "dbt" and output_dir is None:
-        raise UsageFailure("--as dbt writes files: name their folder with --output-dir, for example "
-                           "--output-dir models/playbook.")
-    if shape != "dbt" and output_dir is not None:
-        raise UsageFailure("--output-dir is for --as dbt; --as select and --as view print to standard output.")
-    if shape == "dbt" and (leads_table != "leads" or events_table != "events"):
-        raise UsageFailure("--leads and --events are for select and view; a dbt model reads the sources "
-                           f"{DBT_SOURCE}.leads and {DBT_SOURCE}.events (point them at your tables in schema.yml).")
-    if not _NAME.match(name) and shape == "dbt":
-        raise UsageFailure(f'--name "{name}" is not a dbt model name: use letters, digits and underscores.')
-    root, found, _ = locate_playbook(path)
-    cfg = _config(config_file or found)
-    if output_dir is not None:
-        from ..outdir import OutputRefused, check_target
-        try:  # refuse a folder playbook may not write before doing any work
-            check_target(output_dir, root, "dbt model folder")
-        except OutputRefused as exc:
-            raise UsageFailure(str(exc)) from None
-    result = run_check(root, cfg, dt.date.today())
-    errors = blocking_errors(result)
-    if errors:
-        for f in errors[:20]:
-            click.echo(f"{f.location}: {f.code} {f.message}", err=True)
-        if len(errors) > 20:
-            click.echo(f"... and {len(errors) - 20} more.", err=True)
-        raise UsageFailure(f"The playbook has {len(errors)} error(s) in its definitions of scoring, stages, "
-                           "personas or structure, so the SQL would not mean what the team agreed. "
-                           "Fix them (see `playbook check`) and compile again.")
-    if result.playbook.scoring is None:
-        raise UsageFailure("The playbook has no scoring model (definitions/scoring.yaml): there is nothing to "
-                           "compile to SQL.")
-    day = as_of.date() if as_of else None
-    pb = result.playbook
-    try:
-        if shape == "dbt":
-            import yaml
-            model = dbt_model_sql(pb, day, dialect, header(cfg, dialect, day, shape))
-            columns = list(compiled(pb, day, dialect).named_selects)
-            schema = yaml.safe_dump(dbt_schema(pb, cfg, name, columns, dialect), sort_keys=False, allow_unicode=True,
-                                    width=100)
-            write_dbt(output_dir, root, {f"{name}.sql": model,
-                                         "schema.yml": header(cfg, dialect, day, shape, "#") + schema})
-            click.echo(f"Wrote the dbt model {name} ({dialect}) and its schema.yml into {output_dir}.")
-            return
-        query = compiled(pb, day, dialect, leads_table, events_table)
-        if shape == "view":
-            query = as_view(query, name, dialect)
-        click.echo(header(cfg, dialect, day, shape) + render(query, dialect) + ";")
-    except SqlProblem as exc:
-        raise UsageFailure(str(exc)) from None

@@ -1,0 +1,5 @@
+"""``python -m generator.cli``: the ``playbook`` command."""
+
+from . import main
+
+main(prog_name="playbook")
