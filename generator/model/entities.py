@@ -1,209 +1,17 @@
-"""The playbook's entity kinds as typed, validated models.
-
-Field names follow the domain's words. References to other entities are plain ids annotated
-with :class:`Ref`, so one generic walk finds every reference for the graph and the checker.
-Criteria, expectations and commitments are structured data, not prose, so they can be compared.
-"""
+"""The entity kinds and the values they are made of."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr,
-                      field_validator)
+from pydantic import Field, field_validator
 
-from . import kinds as entity_kinds
-from .metrics import ALL_DIRECTIONS, CATALOGUE, DIRECTIONS, KINDS
-from .units import Cadence, Duration, Money
-
-
-class Ref:
-    """Marks a field as the id of another entity of ``kind``."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-
-    def __repr__(self) -> str:
-        return f"Ref({self.kind!r})"
-
-
-TeamRef = Annotated[str, Ref("team")]
-RoleRef = Annotated[str, Ref("role")]
-PersonaRef = Annotated[str, Ref("persona")]
-StageRef = Annotated[str, Ref("stage")]
-NurtureRef = Annotated[str, Ref("nurture")]
-PropositionRef = Annotated[str, Ref("proposition")]
-CommitmentRef = Annotated[str, Ref("commitment")]
-GoalRef = Annotated[str, Ref("goal")]
-
-Status = Literal["draft", "approved", "deprecated"]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
-                              populate_by_name=True, arbitrary_types_allowed=True)
-
-
-# The longest review interval (100 years) and the latest last_reviewed date: whatever interval
-# applies, the next review date is still a day of the calendar (which ends in 9999).
-MAX_REVIEW_EVERY_DAYS = 36500
-LATEST_REVIEWED = dt.date(9899, 12, 31)
-
-
-def review_due(last_reviewed: dt.date | None, days: int | None) -> dt.date | None:
-    """The day the next review falls due, ``days`` after ``last_reviewed``; None when either is
-    missing or the day would fall beyond the end of the calendar."""
-    if last_reviewed is None or not days:
-        return None
-    try:
-        return last_reviewed + dt.timedelta(days=days)
-    except (OverflowError, ValueError):
-        return None
-
-
-class Entity(Model):
-    """What every entity carries: id, name, owner and its review state."""
-
-    id: str = Field(description="Stable identifier: lowercase letters, digits and hyphens.")
-    name: str
-    owner: TeamRef | None = Field(None, description="The team that owns and reviews this.")
-    status: Status = "approved"
-    last_reviewed: dt.date | None = None
-    review_every_days: int | None = Field(None, gt=0, le=MAX_REVIEW_EVERY_DAYS,
-                                          description="Days between reviews, at most 36500 (100 years).")
-    description: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    aliases: list[str] = Field(default_factory=list, description="Other words people use for it (\"refund\" for a "
-                               "billing procedure): shown as \"Also called\" on its page, and the site's search "
-                               "finds it by them.")
-
-    _raw: Any = PrivateAttr(None)
-    _file: str = PrivateAttr("")
-    _base: tuple = PrivateAttr(())
-
-    KIND: ClassVar[str] = ""
-
-    @field_validator("last_reviewed")
-    @classmethod
-    def _reviewed_in_range(cls, value):
-        if value is not None and value > LATEST_REVIEWED:
-            raise ValueError(f"is {value.isoformat()}, too far in the future to plan the next review; "
-                             "write the day it was last reviewed")
-        return value
-
-
-# ---------------------------------------------------------------- criteria
-
-
-class Ops(Model):
-    """One comparison on a field: ``{gte: 30}``, ``{in: [ecommerce, dtc]}``."""
-
-    gte: float | None = None
-    gt: float | None = None
-    lte: float | None = None
-    lt: float | None = None
-    eq: str | None = None
-    ne: str | None = None
-    in_: list[str] | None = Field(None, alias="in")
-    not_in: list[str] | None = None
-    exists: bool | None = None
-
-    @field_validator("in_", "not_in", mode="before")
-    @classmethod
-    def _listify(cls, v):
-        return [v] if isinstance(v, str) else v
-
-
-def _one_field(cond: dict) -> dict:
-    if len(cond) != 1:
-        raise ValueError("a condition names exactly one field, like {fit_score: {gte: 30}}")
-    return cond
-
-
-Condition = Annotated[dict[str, Ops], AfterValidator(_one_field)]
-
-
-class Criteria(Model):
-    """Structured criteria: all of / any of the conditions, dimensions confirmed, and a sentence."""
-
-    all: list[Condition] = Field(default_factory=list)
-    any: list[Condition] = Field(default_factory=list)
-    confirmed: list[str] = Field(default_factory=list, description="Qualification dimensions that must be confirmed "
-                                 "(for example authority, budget).")
-    description: str | None = None
-
-    def conditions(self):
-        yield from self.all
-        yield from self.any
-
-
-class Signal(Model):
-    """A good-fit signal or red flag: a sentence, optionally as a condition on lead facts."""
-
-    text: str
-    when: Condition | None = None
-
-
-# Editors offer the catalogue's metric names; a playbook's own names are allowed too.
-_METRIC_HELP = dict(description="What is measured: a metric from the catalogue (`playbook rule PB307` "
-                    "lists it) or one declared in the playbook's metrics: section.",
-                    json_schema_extra={"examples": sorted(CATALOGUE)})
-
-
-_METRIC_NAME = r"^[a-z][a-z0-9_]*$"
-_VALUE_HELP = ('Written as people do, in the kind of its metric: "2d business", "same day", "30 days", '
-               '"1 year", "forever"; "weekly", "twice a month"; "5", "24/7"; "$750", "29 USD per seat/month"; '
-               '"99.9%"; [email, phone]; yes or no.')
-
-
-class MetricDeclaration(Model):
-    """A metric the playbook declares or overrides: its name, kind and which value is more."""
-
-    KIND: ClassVar[str] = "metric"
-    id: str = Field(description="The metric's name as promises write it, for example trial_period.",
-                    json_schema_extra={"examples": sorted(CATALOGUE), "pattern": _METRIC_NAME})
-    name: str | None = Field(None, description="How people call it, for example Free trial.")
-    kind: Literal[KINDS]
-    more: Literal[ALL_DIRECTIONS] | None = Field(None, description="Which value is more for the client: "
-                                                 "shorter or longer (duration), more-often or less-often "
-                                                 "(cadence), higher or lower (count, money, percentage), "
-                                                 "superset (set), yes or no (yes/no).")
-    keywords: list[str] = Field(default_factory=list, description="Words that name this metric in prose "
-                                "(statements, offers, remedies), for example [trial, try]; a value next to "
-                                "one is read as a promise (PB312). A catalogue metric keeps its own words "
-                                "unless these are given.")
-    description: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _metric_name(cls, value):
-        if not re.fullmatch(_METRIC_NAME, value):
-            raise ValueError(f'is "{value}", which is not a metric name; write it in lowercase words '
-                             "joined by underscores, like trial_period")
-        return value
-
-    @field_validator("more")
-    @classmethod
-    def _more_fits_kind(cls, value, info):
-        kind = info.data.get("kind")
-        if value is not None and kind in DIRECTIONS and value not in DIRECTIONS[kind]:
-            raise ValueError(f'is "{value}", which is not a direction of a {kind}; use '
-                             + " or ".join(DIRECTIONS[kind]))
-        return value
-
-
-class Promise(Model):
-    """Something asked for or promised: a sentence and, to compare, a metric and a value."""
-
-    text: str
-    metric: str | None = Field(None, **_METRIC_HELP)
-    value: str | list[str] | None = Field(None, description=_VALUE_HELP)
-    commitment: CommitmentRef | None = None
-
-
-# ---------------------------------------------------------------- kinds
+from ..metrics import CATALOGUE
+from ..units import Cadence, Duration, Money
+from .base import (TeamRef, RoleRef, PersonaRef, StageRef, NurtureRef, PropositionRef, CommitmentRef, GoalRef,
+                   Model, LATEST_REVIEWED, Entity)
+from .criteria import Condition, Criteria, Signal, METRIC_HELP, VALUE_HELP, Promise
 
 
 class Role(Model):
@@ -251,7 +59,7 @@ class Commitment(Entity):
     metric: str = Field(description="What is promised: a metric from the catalogue (response_time, "
                         "trial_period, meeting_cadence, channels, price, uptime ...) or one declared in "
                         "the playbook's metrics: section.", json_schema_extra={"examples": sorted(CATALOGUE)})
-    value: str | list[str] = Field(description=_VALUE_HELP)
+    value: str | list[str] = Field(description=VALUE_HELP)
     details: str | None = None
 
 
@@ -494,8 +302,8 @@ FRAMEWORKS: dict[str, tuple[str, ...]] = {
 class Answer(Model):
     text: str
     when: Condition | None = None
-    metric: str | None = Field(None, **_METRIC_HELP)
-    value: str | list[str] | None = Field(None, description=_VALUE_HELP)
+    metric: str | None = Field(None, **METRIC_HELP)
+    value: str | list[str] | None = Field(None, description=VALUE_HELP)
 
 
 class Question(Entity):
@@ -614,142 +422,3 @@ class Meeting(Entity):
     duration: Duration | None = None
     attendees: list[TeamRef] = Field(default_factory=list)
     agenda: list[str] = Field(default_factory=list)
-
-
-# ---------------------------------------------------------------- files and sections
-
-def _classes() -> dict[str, type[Entity]]:
-    found = {c.KIND: c for c in Entity.__subclasses__() if c.KIND}
-    missing = [k.kind for k in entity_kinds.KINDS if k.kind not in found]
-    unlisted = sorted(set(found) - set(entity_kinds.BY_KIND))
-    if missing or unlisted:  # pragma: no cover - a kind is one row in kinds.py and one class here
-        raise RuntimeError(f"entity kinds without a model class: {missing}; classes without a row in "
-                           f"kinds.py: {unlisted}")
-    return {k.kind: found[k.kind] for k in entity_kinds.KINDS}
-
-
-# every entity class by its kind, in the order of kinds.KINDS
-ENTITY_CLASSES: dict[str, type[Entity]] = _classes()
-
-KIND_LABELS: dict[str, str] = {k.kind: k.label for k in entity_kinds.KINDS} | entity_kinds.OTHER_LABELS
-
-
-class Section:
-    """A top-level key of a definitions file and what it holds."""
-
-    def __init__(self, key: str, kind: str | None, many: bool = True, value_type=None, file: str | None = None):
-        self.key, self.kind, self.many, self.value_type, self.file = key, kind, many, value_type, file
-
-
-# sections that hold values rather than entities, by key: their type (the file is their kind's)
-_VALUE_SECTIONS = {
-    "metrics": list[MetricDeclaration],
-    "out_of_scope": list[str],
-    "transitions": list[Transition],
-    "frameworks": list[Literal[tuple(FRAMEWORKS)]],
-}
-
-
-def _sections() -> dict[str, Section]:
-    out: dict[str, Section] = {}
-    for k in entity_kinds.KINDS:
-        if k.section is None:
-            continue
-        for key in k.before:
-            out[key] = Section(key, None, value_type=_VALUE_SECTIONS[key], file=k.file)
-        out[k.section] = Section(k.section, k.kind, many=k.many, file=k.file)
-        for key in k.after:
-            out[key] = Section(key, None, value_type=_VALUE_SECTIONS[key], file=k.file)
-    return out
-
-
-SECTIONS: dict[str, Section] = _sections()
-
-# File kinds for JSON Schema: the sections each kind of definitions file holds, in their order.
-FILE_KINDS: dict[str, tuple[str, ...]] = {
-    file: tuple(s.key for s in SECTIONS.values() if s.file == file)
-    for file in dict.fromkeys(s.file for s in SECTIONS.values())}
-
-
-# ---------------------------------------------------------------- references
-
-
-def _ref_of(annotation) -> Ref | None:
-    if get_origin(annotation) is Annotated:
-        for meta in get_args(annotation)[1:]:
-            if isinstance(meta, Ref):
-                return meta
-    return None
-
-
-def _plan(annotation):
-    """How to find references inside a value of this type: a small tree of instructions."""
-    ref = _ref_of(annotation)
-    if ref:
-        return ("ref", ref.kind)
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _plan(get_args(annotation)[0])
-    if origin in (Union,) or str(origin) == "types.UnionType" or (
-            origin is not None and getattr(origin, "__name__", "") == "UnionType"):
-        plans = [p for p in (_plan(a) for a in get_args(annotation)) if p]
-        return ("union", plans) if plans else None
-    if origin is list:
-        inner = _plan(get_args(annotation)[0])
-        return ("list", inner) if inner else None
-    if isinstance(annotation, type) and issubclass(annotation, Model):
-        fields = model_ref_plan(annotation)
-        return ("model", fields) if fields else None
-    return None
-
-
-_PLANS: dict[type, tuple] = {}
-
-
-def model_ref_plan(cls: type[Model]) -> tuple:
-    """(field name, alias, plan) for every field of ``cls`` that holds references."""
-    if cls not in _PLANS:
-        _PLANS[cls] = ()
-        out = []
-        for name, info in cls.model_fields.items():
-            annotation = info.annotation
-            if info.metadata:
-                annotation = Annotated[(annotation, *info.metadata)]
-            plan = _plan(annotation)
-            if plan:
-                out.append((name, info.alias or name, plan))
-        _PLANS[cls] = tuple(out)
-    return _PLANS[cls]
-
-
-def iter_refs(obj: Model, base: tuple = ()):
-    """Yield (path, kind, id) for every reference inside ``obj``; path uses YAML keys."""
-    for name, key, plan in model_ref_plan(type(obj)):
-        yield from _walk(getattr(obj, name), plan, base + (key,))
-
-
-def _walk(value, plan, path):
-    if value is None:
-        return
-    op = plan[0]
-    if op == "ref":
-        if isinstance(value, str):
-            yield path, plan[1], value
-    elif op == "list":
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _walk(item, plan[1], path + (i,))
-    elif op == "union":
-        for sub in plan[1]:
-            if sub[0] == "ref" and isinstance(value, str):
-                yield from _walk(value, sub, path)
-                return
-            if sub[0] == "list" and isinstance(value, list):
-                yield from _walk(value, sub, path)
-                return
-            if sub[0] == "model" and isinstance(value, Model):
-                yield from _walk(value, sub, path)
-                return
-    elif op == "model":
-        for name, key, sub in plan[1]:
-            yield from _walk(getattr(value, name), sub, path + (key,))
