@@ -10,7 +10,7 @@ from generator.check import run_check
 from generator.config import Config
 from generator.rules import RULES, example_files
 
-from conftest import TODAY
+from conftest import REPO, TODAY
 
 EXAMPLE_RULES = [r for r in RULES.values() if r.code != "PB999"]
 
@@ -135,3 +135,55 @@ def test_numeric_thresholds_stay_with_pb108(tmp_path):
     example = RULES["PB108"].fail
     result = _run(tmp_path, example)
     assert _located(result, "PB117") == [] and len(_located(result, "PB108")) == 1
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.mark.parametrize("root", [FIXTURES / "broken", FIXTURES / "ledger-saas", REPO],
+                         ids=["broken", "ledger-saas", "example"])
+def test_a_rule_reports_only_under_its_own_code(root):
+    pb = run_check(root, Config(), TODAY).playbook
+    seen = set()
+    for r in RULES.values():
+        if r.check is None:
+            continue
+        codes = {f.code for f in r.check(pb)}
+        assert codes <= {r.code}, f"{r.code} reported {codes}"
+        seen |= codes
+    if root.name == "broken":
+        assert len(seen) > 40  # the fixture fires most rules, so the check above looked at them
+
+
+def test_the_rule_modules_report_only_through_the_report_they_are_handed():
+    modules = sorted((REPO / "generator" / "rules").glob("*.py"))
+    assert len(modules) > 10
+    for path in modules:
+        if path.name == "registry.py":  # where Report makes them
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\bpb\.finding\(|\bFinding\(", text), f"{path.name} makes a finding itself"
+
+
+def _raised_outside_the_rules() -> dict[str, set[str]]:
+    """Code -> the generator modules (outside generator/rules) that make a finding with it."""
+    raised: dict[str, set[str]] = {}
+    for path in sorted((REPO / "generator").rglob("*.py")):
+        if "rules" in path.relative_to(REPO / "generator").parts[:1]:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for code in re.findall(r'(?:Finding|_Refusal)\(\s*"(PB\d{3})"|code = "(PB\d{3})"', text):
+            raised.setdefault(next(c for c in code if c), set()).add(path.relative_to(REPO).as_posix())
+    return raised
+
+
+def test_the_rules_raised_by_the_loader_and_pipeline_are_the_table_in_builtin():
+    from generator.rules.builtin import BUILTIN
+    raised = _raised_outside_the_rules()
+    table = {r.code: r for r in BUILTIN}
+    assert set(raised) == set(table), "every code the loader, model or pipeline reports is one row, and no more"
+    for code, r in table.items():
+        assert r.check is None and RULES[code] is r
+        for module in raised[code]:
+            assert module in r.raised_by, f"{code} is raised in {module}; its row says {r.raised_by!r}"
+    assert {r.code for r in RULES.values() if r.check is None} == set(table)

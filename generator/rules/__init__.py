@@ -3,6 +3,8 @@
 Each rule is a small unit: a stable code, a kebab-case name, a default severity, a one-line
 summary, an explanation (the function's docstring) and a failing and a passing example. The
 test suite runs every example, so a rule's documentation cannot drift from its behaviour.
+Check functions live in one module per area (``registry.rule`` registers them); the rules the
+loader, the model and the check pipeline report are rows of the table in ``builtin``.
 
 Examples are small playbooks: files separated by ``# file: path`` lines.
 """
@@ -10,62 +12,10 @@ Examples are small playbooks: files separated by ``# file: path`` lines.
 from __future__ import annotations
 
 import importlib
-import inspect
-from dataclasses import dataclass
-from typing import Callable, Iterable
 
-from ..findings import Finding, Severity
+from .registry import RULES, Report, Rule, by_name_or_code, rule
 
-
-@dataclass
-class Rule:
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    explanation: str
-    fail: str
-    ok: str
-    check: Callable[..., Iterable[Finding]] | None = None  # None: reported while loading
-    area: str = ""
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(code: str, name: str, severity: Severity, summary: str, *, fail: str, ok: str):
-    """Register a rule; the decorated function receives the playbook and yields findings."""
-
-    def register(func):
-        _register(Rule(code, name, severity, summary, inspect.cleandoc(func.__doc__ or ""),
-                       inspect.cleandoc(fail), inspect.cleandoc(ok), func,
-                       func.__module__.rsplit(".", 1)[-1]))
-        return func
-
-    return register
-
-
-def builtin(code, name, severity, summary, explanation, *, fail, ok, area="structure"):
-    """Register a rule that the loader or the model reports (it has no check function)."""
-    _register(Rule(code, name, severity, summary, inspect.cleandoc(explanation),
-                   inspect.cleandoc(fail), inspect.cleandoc(ok), None, area))
-
-
-def _register(r: Rule):
-    if r.code in RULES:
-        raise ValueError(f"rule code {r.code} registered twice")
-    RULES[r.code] = r
-
-
-def by_name_or_code(key: str) -> Rule | None:
-    key = key.strip()
-    if key.upper() in RULES:
-        return RULES[key.upper()]
-    for r in RULES.values():
-        if r.name == key:
-            return r
-    return None
-
+__all__ = ["AREAS", "AREA_TITLES", "RULES", "Report", "Rule", "by_name_or_code", "example_files", "rule"]
 
 DEFAULT_EXAMPLE_FILE = "definitions/playbook.yaml"
 
@@ -99,5 +49,22 @@ AREA_TITLES = {
     "suppressions": "Suppressions",
 }
 
-for _area in AREAS:
-    importlib.import_module(f"{__name__}.{_area}")
+# The modules holding check functions; the loader's and the pipeline's rules are in builtin.
+_CHECK_MODULES = ("structure", "lifecycle", "scoring", "qualification", "personas", "complaints",
+                  "campaigns", "governance", "examples")
+
+
+def _load_catalogue() -> None:
+    from .builtin import BUILTIN
+    from .registry import register_rule
+    for module in _CHECK_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+    for r in BUILTIN:
+        register_rule(r)
+    # The catalogue reads (and the check runs) by area, then by code.
+    ordered = sorted(RULES.values(), key=lambda r: (AREAS.index(r.area), r.code))
+    RULES.clear()
+    RULES.update((r.code, r) for r in ordered)
+
+
+_load_catalogue()

@@ -182,7 +182,7 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
     if metric is None and (derived or metric_name in pb.known_ids["metric"]):
         return Verdict()  # reported once, at the commitment or the invalid declaration
     if metric is None:
-        return Verdict(problem=("PB307", ("metric",), _unknown_metric(pb, metric_name, what)))
+        return Verdict(problem=("PB307", ("metric",), unknown_metric_message(pb, metric_name, what)))
     if named is not None and named.metric != metric_name:
         others = [c.id for c in pb.of("commitment") if c.metric == metric_name]
         hint = f' (did you mean "{others[0]}"?)' if others else ""
@@ -194,7 +194,7 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
     asked = read_value(metric, value)
     if isinstance(asked, Unreadable):
         return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared: for {metric_name}, '
-                                        f'"{_show(value)}" {_clause(asked.reason)}.'))
+                                        f'"{show_value(value)}" {as_clause(asked.reason)}.'))
     candidates = [named] if named is not None else commitments_by_metric(pb).get(metric_name, [])
     if not candidates:
         return Verdict(metric, problem=("PB309", ("metric",), f"{_cap(what)} cannot be compared: no service "
@@ -209,7 +209,7 @@ def judge(pb, metric_name: str | None, value, commitment_id: str | None = None, 
         outcome = exceeds(metric, asked, committed)
         if isinstance(outcome, str):
             return Verdict(metric, problem=("PB309", ("value",), f'{_cap(what)} cannot be compared with the '
-                                            f'commitment "{c.id}" ({_show(c.value)}): {outcome}. Write both '
+                                            f'commitment "{c.id}" ({show_value(c.value)}): {outcome}. Write both '
                                             "the same way."))
         if outcome:
             return Verdict(metric, exceeded=c)
@@ -227,13 +227,15 @@ def exceeded_commitment(pb, metric: str | None, value, commitment_id: str | None
     return judge(pb, metric, value, commitment_id).exceeded
 
 
-def _show(value) -> str:
+def show_value(value) -> str:
+    """A value as a message shows it: a list as its items joined by commas."""
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
-def _clause(reason: str) -> str:
+def as_clause(reason: str) -> str:
+    """A verdict's reason ("it exceeds ...") as the clause after a value ("exceeds ...")."""
     return reason[3:] if reason.startswith("it ") else reason
 
 
@@ -241,7 +243,8 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _unknown_metric(pb, name: str, what: str) -> str:
+def unknown_metric_message(pb, name: str, what: str) -> str:
+    """The PB307 message for ``what`` naming the metric ``name`` that nothing declares."""
     known = sorted((set(pb.metrics) | {c.metric for c in pb.of("commitment")}) - {name})
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f' Did you mean "{close[0]}"?' if close else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..findings import Severity
 from ..units import describe
-from . import rule
+from .registry import rule
 from ._util import campaign_price_verdict, exceeded_commitment, in_interval, to_range
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -24,16 +24,16 @@ E, W = Severity.ERROR, Severity.WARNING
           starts: 2027-03-01
           sales_briefing: {date: 2027-02-22, owner: marketing}
       """)
-def campaign_before_briefing(pb):
+def campaign_before_briefing(pb, report):
     """Prospects answer a campaign by calling sales. If sales has not been briefed on the offer,
     price and expected questions before the campaign starts, the first calls are improvised."""
     for c in pb.of("campaign"):
         if c.sales_briefing is None:
-            yield pb.finding("PB601", c, ("id",), f'The campaign "{c.id}" has no sales briefing; add '
-                             '"sales_briefing:" with a date before it starts.')
+            yield report(c, ("id",), f'The campaign "{c.id}" has no sales briefing; add '
+                         '"sales_briefing:" with a date before it starts.')
         elif c.sales_briefing.date > c.starts:
-            yield pb.finding("PB601", c, ("sales_briefing", "date"), f'The campaign "{c.id}" starts on '
-                             f"{c.starts} but sales is briefed only on {c.sales_briefing.date}.")
+            yield report(c, ("sales_briefing", "date"), f'The campaign "{c.id}" starts on '
+                         f"{c.starts} but sales is briefed only on {c.sales_briefing.date}.")
 
 
 @rule("PB602", "campaign-targets-negative", E, "A campaign targets a negative persona.",
@@ -53,14 +53,14 @@ def campaign_before_briefing(pb):
       campaigns:
         - {id: spring-audit, name: Free audit, starts: 2027-03-01, personas: [erin]}
       """)
-def campaign_targets_negative(pb):
+def campaign_targets_negative(pb, report):
     """Campaign money spent on a negative persona buys the leads sales has agreed to turn down."""
     for c in pb.of("campaign"):
         for index, pid in enumerate(c.personas):
             persona = pb.get("persona", pid)
             if persona and persona.kind == "negative":
-                yield pb.finding("PB602", c, ("personas", index), f'The campaign "{c.id}" targets the '
-                                 f'negative persona "{pid}".')
+                yield report(c, ("personas", index), f'The campaign "{c.id}" targets the '
+                             f'negative persona "{pid}".')
 
 
 @rule("PB603", "campaign-unapproved-proposition", E, "A campaign uses a value proposition that is not approved.",
@@ -75,15 +75,15 @@ def campaign_targets_negative(pb):
       campaigns:
         - {id: spring-audit, name: Free audit, starts: 2027-03-01, value_propositions: [small-team]}
       """)
-def campaign_unapproved_proposition(pb):
+def campaign_unapproved_proposition(pb, report):
     """Campaigns speak for the business in public; they may only use value propositions that
     marketing and sales have both approved."""
     for c in pb.of("campaign"):
         for index, vid in enumerate(c.value_propositions):
             vp = pb.get("proposition", vid)
             if vp and vp.status != "approved":
-                yield pb.finding("PB603", c, ("value_propositions", index), f'The campaign "{c.id}" uses '
-                                 f'the value proposition "{vid}", which is {vp.status}, not approved.')
+                yield report(c, ("value_propositions", index), f'The campaign "{c.id}" uses '
+                             f'the value proposition "{vid}", which is {vp.status}, not approved.')
 
 
 # Fields about what the client pays us; an advertising budget (paid to the ad platform) is not,
@@ -129,7 +129,7 @@ def _price_fits_field(price, field: str) -> bool:
           starts: 2027-03-01
           price: 1500 USD/month
       """)
-def campaign_offer_contradicted(pb):
+def campaign_offer_contradicted(pb, report):
     """A campaign price that a qualifying question treats as a red flag (a budget we turn down),
     a campaign price below the price the business commits to (compared as money: the same
     currency, per the same seat or user, per month against per year converted), or a campaign
@@ -147,16 +147,16 @@ def campaign_offer_contradicted(pb):
         if c.price is not None:
             for q, flag, field, wanted in budget_flags:
                 if _price_fits_field(c.price, field) and in_interval(c.price.amount, wanted):
-                    yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
-                                     f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
+                    yield report(c, ("price",), f'The campaign "{c.id}" offers {c.price}, '
+                                 f'which the question "{q.id}" treats as a red flag ("{flag.text}").')
         verdict = campaign_price_verdict(pb, c)
         if verdict is not None and verdict.problem is None and verdict.exceeded is not None:
             commitment = verdict.exceeded
-            yield pb.finding("PB604", c, ("price",), f'The campaign "{c.id}" offers {c.price}, less than the '
-                             f'commitment "{commitment.id}" ({describe(commitment.value)}) allows.')
+            yield report(c, ("price",), f'The campaign "{c.id}" offers {c.price}, less than the '
+                         f'commitment "{commitment.id}" ({describe(commitment.value)}) allows.')
         for index, promise in enumerate(c.promises):
             commitment = exceeded_commitment(pb, promise.metric, promise.value, promise.commitment)
             if commitment:
-                yield pb.finding("PB604", c, ("promises", index), f'The campaign promise "{promise.text}" '
-                                 f'({describe(promise.value)}) exceeds the commitment "{commitment.id}" '
-                                 f"({describe(commitment.value)}).")
+                yield report(c, ("promises", index), f'The campaign promise "{promise.text}" '
+                             f'({describe(promise.value)}) exceeds the commitment "{commitment.id}" '
+                             f"({describe(commitment.value)}).")

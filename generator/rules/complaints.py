@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Severity
 from ..model import ISO_10002_STEPS
 from ..units import describe
-from . import rule
+from .registry import rule
 from ._util import exceeded_commitment
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -44,7 +44,7 @@ _TEAMS = """
             - {step: communication}
             - {step: closing}
       """)
-def missing_iso_step(pb):
+def missing_iso_step(pb, report):
     """ISO 10002 describes complaint handling as receipt, tracking, acknowledgement, initial
     assessment, investigation, response, communicating the decision and closing. A skipped step
     is where complaints get lost (no tracking) or customers are left guessing (no
@@ -53,9 +53,9 @@ def missing_iso_step(pb):
         have = {s.step for s in proc.steps}
         missing = [s for s in ISO_10002_STEPS if s not in have]
         if missing:
-            yield pb.finding("PB501", proc, ("steps",) if proc.steps else ("id",),
-                             f'The complaint procedure "{proc.id}" is missing the ISO 10002 step'
-                             + ("s" if len(missing) > 1 else "") + ": " + ", ".join(missing) + ".")
+            yield report(proc, ("steps",) if proc.steps else ("id",),
+                         f'The complaint procedure "{proc.id}" is missing the ISO 10002 step'
+                         + ("s" if len(missing) > 1 else "") + ": " + ", ".join(missing) + ".")
 
 
 @rule("PB502", "acknowledge-after-resolve", E, "A severity is acknowledged later than it must be resolved.",
@@ -74,16 +74,16 @@ def missing_iso_step(pb):
           severities:
             - {id: minor, acknowledge_within: 1d, resolve_within: 5d}
       """)
-def acknowledge_after_resolve(pb):
+def acknowledge_after_resolve(pb, report):
     """A complaint cannot be resolved before it is acknowledged; the acknowledgement time must
     be shorter than the resolution time."""
     for proc in pb.of("complaint"):
         for index, sev in enumerate(proc.severities):
             if sev.acknowledge_within and sev.resolve_within and \
                     sev.acknowledge_within.calendar_hours > sev.resolve_within.calendar_hours:
-                yield pb.finding("PB502", proc, ("severities", index, "acknowledge_within"),
-                                 f'In "{proc.id}", "{sev.id}" complaints are acknowledged within '
-                                 f"{sev.acknowledge_within} but resolved within {sev.resolve_within}.")
+                yield report(proc, ("severities", index, "acknowledge_within"),
+                             f'In "{proc.id}", "{sev.id}" complaints are acknowledged within '
+                             f"{sev.acknowledge_within} but resolved within {sev.resolve_within}.")
 
 
 @rule("PB503", "escalation-after-resolve", E, "An escalation comes after every resolution deadline.",
@@ -106,7 +106,7 @@ def acknowledge_after_resolve(pb):
           escalation:
             - {level: 1, after: 3d, role: founder}
       """)
-def escalation_after_resolve(pb):
+def escalation_after_resolve(pb, report):
     """Escalation exists to rescue a complaint before its deadline. An escalation step that
     only happens after the longest resolution deadline has already passed rescues nothing."""
     for proc in pb.of("complaint"):
@@ -116,9 +116,9 @@ def escalation_after_resolve(pb):
         latest = max(deadlines)
         for index, level in enumerate(proc.escalation):
             if level.after.calendar_hours > latest:
-                yield pb.finding("PB503", proc, ("escalation", index, "after"),
-                                 f'In "{proc.id}", escalation level {level.level} comes after {level.after}, '
-                                 "later than every resolution deadline.")
+                yield report(proc, ("escalation", index, "after"),
+                             f'In "{proc.id}", escalation level {level.level} comes after {level.after}, '
+                             "later than every resolution deadline.")
 
 
 @rule("PB504", "escalation-not-increasing", E, "The escalation ladder does not climb in level and time.",
@@ -139,15 +139,15 @@ def escalation_after_resolve(pb):
             - {level: 1, after: 1d, role: account-manager}
             - {level: 2, after: 2d, role: founder}
       """)
-def escalation_not_increasing(pb):
+def escalation_not_increasing(pb, report):
     """An escalation ladder goes up one level at a time, each later than the one before;
     otherwise the founder hears about a complaint before the account manager does."""
     for proc in pb.of("complaint"):
         for index, (a, b) in enumerate(zip(proc.escalation, proc.escalation[1:]), start=1):
             if b.level <= a.level or b.after.calendar_hours <= a.after.calendar_hours:
-                yield pb.finding("PB504", proc, ("escalation", index),
-                                 f'In "{proc.id}", escalation level {b.level} (after {b.after}) does not '
-                                 f"come after level {a.level} (after {a.after}).")
+                yield report(proc, ("escalation", index),
+                             f'In "{proc.id}", escalation level {b.level} (after {b.after}) does not '
+                             f"come after level {a.level} (after {a.after}).")
 
 
 @rule("PB505", "severity-without-targets", E, "A complaint severity has no acknowledge or resolve time.",
@@ -166,15 +166,15 @@ def escalation_not_increasing(pb):
           severities:
             - {id: major, acknowledge_within: 4h business, resolve_within: 2d}
       """)
-def severity_without_targets(pb):
+def severity_without_targets(pb, report):
     """Each severity exists to set how fast we acknowledge and resolve; one without both times
     gives the customer no promise and the team no deadline."""
     for proc in pb.of("complaint"):
         for index, sev in enumerate(proc.severities):
             missing = [f for f in ("acknowledge_within", "resolve_within") if getattr(sev, f) is None]
             if missing:
-                yield pb.finding("PB505", proc, ("severities", index),
-                                 f'In "{proc.id}", the severity "{sev.id}" has no ' + " and no ".join(missing) + ".")
+                yield report(proc, ("severities", index),
+                             f'In "{proc.id}", the severity "{sev.id}" has no ' + " and no ".join(missing) + ".")
 
 
 @rule("PB506", "escalation-to-nobody", E, "An escalation goes to an undefined role or team.",
@@ -193,18 +193,18 @@ def severity_without_targets(pb):
           escalation:
             - {level: 1, after: 1d, role: founder}
       """)
-def escalation_to_nobody(pb):
+def escalation_to_nobody(pb, report):
     """Escalation steps name who takes over: a role defined in a team's ``roles``, or a team.
     An escalation to someone the playbook does not define reaches nobody."""
     def check(obj, path, level):
         if not level.team and not level.role:
-            yield pb.finding("PB506", obj, path, "This escalation names no team and no role to escalate to.")
+            yield report(obj, path, "This escalation names no team and no role to escalate to.")
         if level.team and not pb.exists("team", level.team):
-            yield pb.finding("PB506", obj, path + ("team",), f'The escalation goes to the team '
-                             f'"{level.team}", which is not defined.')
+            yield report(obj, path + ("team",), f'The escalation goes to the team '
+                         f'"{level.team}", which is not defined.')
         if level.role and not pb.exists("role", level.role):
-            yield pb.finding("PB506", obj, path + ("role",), f'The escalation goes to the role '
-                             f'"{level.role}", which no team defines.')
+            yield report(obj, path + ("role",), f'The escalation goes to the role '
+                         f'"{level.role}", which no team defines.')
 
     for proc in pb.of("complaint"):
         for index, level in enumerate(proc.escalation):
@@ -226,13 +226,13 @@ def escalation_to_nobody(pb):
           case_owner: account-manager
           spokesperson: account-manager
       """)
-def no_case_owner(pb):
+def no_case_owner(pb, report):
     """One person owns each complaint from receipt to closing; without a case owner, everyone
     assumes someone else is handling it."""
     for proc in pb.of("complaint"):
         if not proc.case_owner:
-            yield pb.finding("PB507", proc, ("id",), f'The complaint procedure "{proc.id}" has no case '
-                             'owner; add "case_owner:" with a role.')
+            yield report(proc, ("id",), f'The complaint procedure "{proc.id}" has no case '
+                         'owner; add "case_owner:" with a role.')
 
 
 @rule("PB508", "not-one-voice", E, "A complaint category has no single spokesperson.",
@@ -251,18 +251,18 @@ def no_case_owner(pb):
           case_owner: account-manager
           spokesperson: account-manager
       """)
-def not_one_voice(pb):
+def not_one_voice(pb, report):
     """A complaining customer must hear one answer from one person. Two spokespeople for one
     category is how sales promises one fix and marketing announces another."""
     for proc in pb.of("complaint"):
         voices = proc.spokesperson if isinstance(proc.spokesperson, list) else (
             [proc.spokesperson] if proc.spokesperson else [])
         if len(set(voices)) > 1:
-            yield pb.finding("PB508", proc, ("spokesperson",), f'"{proc.id}" has {len(set(voices))} '
-                             "spokespeople (" + ", ".join(voices) + "); name one.")
+            yield report(proc, ("spokesperson",), f'"{proc.id}" has {len(set(voices))} '
+                         "spokespeople (" + ", ".join(voices) + "); name one.")
         elif not voices:
-            yield pb.finding("PB508", proc, ("id",), f'"{proc.id}" names no spokesperson; add '
-                             '"spokesperson:" so the customer hears one voice.')
+            yield report(proc, ("id",), f'"{proc.id}" names no spokesperson; add '
+                         '"spokesperson:" so the customer hears one voice.')
 
 
 @rule("PB509", "duplicate-category", E, "Two complaint procedures claim one category.",
@@ -275,15 +275,15 @@ def not_one_voice(pb):
         - {id: results, name: Results, category: campaign-results}
         - {id: billing, name: Billing, category: billing}
       """)
-def duplicate_category(pb):
+def duplicate_category(pb, report):
     """Each complaint category is handled by exactly one procedure; two procedures for one
     category give two different answers to the same complaint."""
     first = {}
     for proc in pb.of("complaint"):
         key = proc.category.lower()
         if key in first:
-            yield pb.finding("PB509", proc, ("category",), f'The category "{proc.category}" is already '
-                             f'handled by "{first[key].id}".')
+            yield report(proc, ("category",), f'The category "{proc.category}" is already '
+                         f'handled by "{first[key].id}".')
         else:
             first[key] = proc
 
@@ -308,12 +308,12 @@ def duplicate_category(pb):
           remedies:
             - {text: An extra review call this month, metric: meeting_cadence, value: monthly}
       """)
-def remedy_exceeds_commitment(pb):
+def remedy_exceeds_commitment(pb, report):
     """Remedies offered to an unhappy client are promises too. Promising more than the service
     commitments allow fixes one complaint by creating the next."""
     for proc in pb.of("complaint"):
         for index, remedy in enumerate(proc.remedies):
             c = exceeded_commitment(pb, remedy.metric, remedy.value, remedy.commitment)
             if c:
-                yield pb.finding("PB510", proc, ("remedies", index), f'The remedy "{remedy.text}" '
-                                 f'({describe(remedy.value)}) exceeds the commitment "{c.id}" ({describe(c.value)}).')
+                yield report(proc, ("remedies", index), f'The remedy "{remedy.text}" '
+                             f'({describe(remedy.value)}) exceeds the commitment "{c.id}" ({describe(c.value)}).')

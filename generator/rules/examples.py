@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Severity
-from . import rule
+from .registry import rule
 
 E = Severity.ERROR
 
@@ -54,7 +54,7 @@ _BASE = """
               events: [{type: call_booked, date: 2026-10-25}]
               as_of: 2026-11-01
       """)
-def failing_example(pb):
+def failing_example(pb, report):
     """Stages, personas and the scoring model can carry examples: a lead record and what the
     definitions should make of it (stage, persona, scores, nurture track, red flags). A stage's
     example expects that stage and a persona's example that persona unless it says otherwise.
@@ -72,11 +72,11 @@ def failing_example(pb):
             where = ("examples", index)
             got = results[id(example)]
             if isinstance(got, str):
-                yield pb.finding("PB801", entity, where, f'The example "{example.name}" cannot be scored: {got}.')
+                yield report(entity, where, f'The example "{example.name}" cannot be scored: {got}.')
                 continue
             problems = example_problems(example.expect, got, entity.id if default == "stage" else None,
                                         entity.id if default == "persona" else None)
             if problems:
                 scores = f"fit {got.fit:g}, engagement {got.engagement:g}"
-                yield pb.finding("PB801", entity, where, f'The example "{example.name}" '
-                                 + "; ".join(problems) + f" ({scores}).")
+                yield report(entity, where, f'The example "{example.name}" '
+                             + "; ".join(problems) + f" ({scores}).")

@@ -7,7 +7,7 @@ import re
 
 from ..findings import Severity
 from ..model import KIND_LABELS, review_due
-from . import rule
+from .registry import rule
 from ..metrics import Unreadable, exceeds, read_values
 from ..units import describe
 from ._util import SCORE_FIELDS, fmt, lower_bound, read_value
@@ -35,7 +35,7 @@ _GOAL_TEAMS = """
           target: +25%
           supports: [more-deals]
       """)
-def unaligned_goal(pb):
+def unaligned_goal(pb, report):
     """Sales and marketing goals come in pairs: "sales closes 10% more deals" is supported by
     "marketing publishes 25% more posts". A goal with no partner on the other team pulls in its
     own direction."""
@@ -47,9 +47,9 @@ def unaligned_goal(pb):
         partners = set(goal.supports) | supported_by.get(goal.id, set())
         other = [p for p in partners if pb.get("goal", p) and pb.get("goal", p).owner != goal.owner]
         if not other:
-            yield pb.finding("PB701", goal, ("id",), f'The goal "{goal.id}" ({goal.owner or "no owner"}) '
-                             "is not paired with a goal of another team; add a supporting goal or "
-                             '"supports:".')
+            yield report(goal, ("id",), f'The goal "{goal.id}" ({goal.owner or "no owner"}) '
+                         "is not paired with a goal of another team; add a supporting goal or "
+                         '"supports:".')
 
 
 def _norm(text: str | None) -> str:
@@ -66,7 +66,7 @@ def _norm(text: str | None) -> str:
         - {id: mql, term: Marketing Qualified Lead, abbreviation: MQL, definition: A lead that fits and engaged.}
         - {id: sql, term: Sales Qualified Lead, abbreviation: SQL, definition: A lead sales has qualified.}
       """)
-def conflicting_terms(pb):
+def conflicting_terms(pb, report):
     """The glossary exists so a word means one thing. Two entries for one term or abbreviation
     with different definitions bring back the argument the glossary was meant to end."""
     seen: dict[str, object] = {}
@@ -80,8 +80,8 @@ def conflicting_terms(pb):
                 clash = (n, prev)
                 break
         if clash:
-            yield pb.finding("PB702", term, ("definition",), f'"{term.term}" is defined here and, '
-                             f'differently, in the glossary entry "{clash[1].id}"; keep one definition.')
+            yield report(term, ("definition",), f'"{term.term}" is defined here and, '
+                         f'differently, in the glossary entry "{clash[1].id}"; keep one definition.')
         for n in names:
             seen.setdefault(n, term)
 
@@ -109,7 +109,7 @@ _POINTS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\+\s*)?(?:points?|pts)\b", re.IGNORE
           definition: A lead with a fit score of 30 points or more.
           defined_by: {kind: stage, id: mql}
       """)
-def glossary_contradicts_definition(pb):
+def glossary_contradicts_definition(pb, report):
     """A glossary entry that points at the entity defining it formally (``defined_by``) must
     agree with it: the same name and abbreviation, and no score in points that the stage's
     entry criteria do not use.
@@ -128,36 +128,36 @@ def glossary_contradicts_definition(pb):
             continue
         label = KIND_LABELS[target.KIND]
         if target.KIND == "commitment":
-            yield from _term_against_commitment(pb, term, target)
+            yield from _term_against_commitment(pb, report, term, target)
             continue
         if _norm(term.term) != _norm(target.name) and _norm(term.term) != _norm(getattr(target, "abbreviation", None)):
-            yield pb.finding("PB703", term, ("term",), f'The glossary calls it "{term.term}" but the {label} '
-                             f'"{target.id}" is named "{target.name}".')
+            yield report(term, ("term",), f'The glossary calls it "{term.term}" but the {label} '
+                         f'"{target.id}" is named "{target.name}".')
         abbr = getattr(target, "abbreviation", None)
         if term.abbreviation and abbr and _norm(term.abbreviation) != _norm(abbr):
-            yield pb.finding("PB703", term, ("abbreviation",), f'The glossary abbreviates it '
-                             f'"{term.abbreviation}" but the {label} "{target.id}" uses "{abbr}".')
+            yield report(term, ("abbreviation",), f'The glossary abbreviates it '
+                         f'"{term.abbreviation}" but the {label} "{target.id}" uses "{abbr}".')
         if target.KIND == "stage":
             thresholds = {lower_bound(target.entry, f)[0] for f in SCORE_FIELDS if lower_bound(target.entry, f)}
             for match in _POINTS.finditer(term.definition):
                 value = float(match.group(1))
                 if thresholds and value not in thresholds:
-                    yield pb.finding("PB703", term, ("definition",), f'The glossary says {fmt(value)} points '
-                                     f'but the stage "{target.id}" is entered at '
-                                     + " / ".join(fmt(t) for t in sorted(thresholds)) + " points.")
+                    yield report(term, ("definition",), f'The glossary says {fmt(value)} points '
+                                 f'but the stage "{target.id}" is entered at '
+                                 + " / ".join(fmt(t) for t in sorted(thresholds)) + " points.")
                     break
 
 
-def _term_against_commitment(pb, term, commitment):
+def _term_against_commitment(pb, report, term, commitment):
     metric = pb.metrics.get(commitment.metric)
     names = {_norm(n) for n in (term.term, term.abbreviation, *term.synonyms) if n}
     words = f" {_norm(commitment.name)} "
     metric_names = {_norm(commitment.metric.replace("_", " "))} | ({_norm(metric.name)} if metric and metric.name else set())
     if not any(n and (f" {n} " in words or n in metric_names) for n in names):
         what = f" and measures {metric.label.lower()}" if metric else ""
-        yield pb.finding("PB703", term, ("term",), f'The glossary calls it "{term.term}" but the service '
-                         f'commitment "{commitment.id}" is named "{commitment.name}"{what}; link the term to the '
-                         "commitment it names, or rename it.")
+        yield report(term, ("term",), f'The glossary calls it "{term.term}" but the service '
+                     f'commitment "{commitment.id}" is named "{commitment.name}"{what}; link the term to the '
+                     "commitment it names, or rename it.")
         return
     if metric is None or metric.kind in ("set", "yes/no"):
         return
@@ -172,9 +172,9 @@ def _term_against_commitment(pb, term, commitment):
             outcomes[value] = not ahead and not behind
     stated = list(outcomes)
     if stated and not any(outcomes.values()):
-        yield pb.finding("PB703", term, ("definition",), f'The glossary says "{term.term}" is '
-                         + " / ".join(stated) + f', but the service commitment "{commitment.id}" promises '
-                         f"{describe(commitment.value)}; say what the commitment says.")
+        yield report(term, ("definition",), f'The glossary says "{term.term}" is '
+                     + " / ".join(stated) + f', but the service commitment "{commitment.id}" promises '
+                     f"{describe(commitment.value)}; say what the commitment says.")
 
 
 def _due(entity, default_days: int | None) -> dt.date | None:
@@ -189,7 +189,7 @@ def _due(entity, default_days: int | None) -> dt.date | None:
       teams:
         - {id: sales, name: Sales, last_reviewed: 2020-01-15, review_every_days: 36500}
       """)
-def review_overdue(pb):
+def review_overdue(pb, report):
     """Each entity records when it was last reviewed and how often it must be (its own
     ``review_every_days``, or the configuration's default). Past that date, nobody has confirmed
     it is still true. Review it and update ``last_reviewed``."""
@@ -198,9 +198,9 @@ def review_overdue(pb):
     for entity in pb.all_entities:
         due = _due(entity, default)
         if due and due < today:
-            yield pb.finding("PB704", entity, ("last_reviewed",),
-                             f'The {KIND_LABELS[entity.KIND]} "{entity.id}" was due for review on {due} '
-                             f"({(today - due).days} days ago).")
+            yield report(entity, ("last_reviewed",),
+                         f'The {KIND_LABELS[entity.KIND]} "{entity.id}" was due for review on {due} '
+                         f"({(today - due).days} days ago).")
 
 
 _NEEDS_OWNER = ("commitment", "persona", "handoff", "nurture", "scoring", "proposition", "question",
@@ -215,13 +215,13 @@ _NEEDS_OWNER = ("commitment", "persona", "handoff", "nurture", "scoring", "propo
       service_commitments:
         - {id: reporting, name: Weekly report, metric: reporting_cadence, value: weekly, owner: client-services}
       """)
-def no_owner(pb):
+def no_owner(pb, report):
     """Every definition needs a team that keeps it true and reviews it. (Stages have their own,
     stricter rule, PB105.)"""
     for entity in pb.all_entities:
         if entity.KIND in _NEEDS_OWNER and not entity.owner:
-            yield pb.finding("PB705", entity, ("id",), f'The {KIND_LABELS[entity.KIND]} "{entity.id}" has '
-                             'no owner; add "owner:" with the team that keeps it up to date.')
+            yield report(entity, ("id",), f'The {KIND_LABELS[entity.KIND]} "{entity.id}" has '
+                         'no owner; add "owner:" with the team that keeps it up to date.')
 
 
 @rule("PB706", "deprecated-in-use", W, "An approved entity still refers to a deprecated one.",
@@ -246,7 +246,7 @@ def no_owner(pb):
       campaigns:
         - {id: spring, name: Spring, starts: 2027-03-01, value_propositions: [small-team]}
       """)
-def deprecated_in_use(pb):
+def deprecated_in_use(pb, report):
     """Deprecating an entity says "stop using this". An approved entity that still refers to it
     keeps the old definition alive on the site and in conversations."""
     for ref in pb.references:
@@ -255,8 +255,8 @@ def deprecated_in_use(pb):
             continue
         target = pb.get(ref.kind, ref.target)
         if target is not None and target.status == "deprecated":
-            yield pb.finding("PB706", source, ref.path, f'{_who(source)} still refers to the deprecated '
-                             f'{KIND_LABELS[ref.kind]} "{ref.target}".')
+            yield report(source, ref.path, f'{_who(source)} still refers to the deprecated '
+                         f'{KIND_LABELS[ref.kind]} "{ref.target}".')
 
 
 def _who(source) -> str:

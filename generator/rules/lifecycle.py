@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..findings import Severity
-from . import rule
+from .registry import rule
 from ._util import fact_condition, fmt, lower_bound, qualification_stage
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -24,18 +24,18 @@ E, W = Severity.ERROR, Severity.WARNING
         - {id: mql, name: MQL, order: 2}
         - {id: sql, name: SQL, order: 3}
       """)
-def stage_order(pb):
+def stage_order(pb, report):
     """Stages are numbered 1, 2, 3 ... in the order a lead moves through them. Two stages with
     one number, or a missing number, leave "the next stage" undefined for reports and the CRM."""
     stages = pb.stages
     for prev, stage in zip(stages, stages[1:]):
         if stage.order == prev.order:
-            yield pb.finding("PB101", stage, ("order",), f'The stages "{prev.id}" and "{stage.id}" '
-                             f"both have order {stage.order}; give each stage its own number.")
+            yield report(stage, ("order",), f'The stages "{prev.id}" and "{stage.id}" '
+                         f"both have order {stage.order}; give each stage its own number.")
         elif stage.order != prev.order + 1:
-            yield pb.finding("PB101", stage, ("order",), f'The stage "{stage.id}" has order '
-                             f'{stage.order} but the stage before it ("{prev.id}") has {prev.order}; '
-                             "number the stages without gaps.")
+            yield report(stage, ("order",), f'The stage "{stage.id}" has order '
+                         f'{stage.order} but the stage before it ("{prev.id}") has {prev.order}; '
+                         "number the stages without gaps.")
 
 
 def _edges(pb):
@@ -78,7 +78,7 @@ def _has_way_out(pb, stage_id) -> bool:
         - {from: lead, to: mql}
         - {from: mql, to: customer}
       """)
-def unreachable_stage(pb):
+def unreachable_stage(pb, report):
     """Every stage but the first must be reachable from the first through transitions,
     handoffs or a nurture track's exit. A stage no lead can reach is a definition nobody uses."""
     stages = pb.stages
@@ -93,8 +93,8 @@ def unreachable_stage(pb):
                 todo.append(nxt)
     for stage in stages[1:]:
         if stage.id not in seen:
-            yield pb.finding("PB102", stage, ("id",), f'No transition or handoff leads to the stage '
-                             f'"{stage.id}" from "{stages[0].id}"; add one or remove the stage.')
+            yield report(stage, ("id",), f'No transition or handoff leads to the stage '
+                         f'"{stage.id}" from "{stages[0].id}"; add one or remove the stage.')
 
 
 @rule("PB103", "dead-end-stage", E, "A non-terminal stage has no way out.",
@@ -111,7 +111,7 @@ def unreachable_stage(pb):
       transitions:
         - {from: lead, to: mql}
       """)
-def dead_end_stage(pb):
+def dead_end_stage(pb, report):
     """A lead in a stage that is not marked ``terminal`` must be able to move on: forward,
     back to nurture, or out. Otherwise leads pile up there and nobody owns them."""
     stages = pb.stages
@@ -119,8 +119,8 @@ def dead_end_stage(pb):
         return
     for stage in stages:
         if not stage.terminal and not _has_way_out(pb, stage.id):
-            yield pb.finding("PB103", stage, ("id",), f'The stage "{stage.id}" is not terminal but no '
-                             "transition or handoff leads out of it; add one or mark it terminal: true.")
+            yield report(stage, ("id",), f'The stage "{stage.id}" is not terminal but no '
+                         "transition or handoff leads out of it; add one or mark it terminal: true.")
 
 
 @rule("PB104", "unmarked-backward-transition", W, "A transition goes back without being a recycle.",
@@ -139,14 +139,14 @@ def dead_end_stage(pb):
         - {from: mql, to: sql}
         - {from: sql, to: mql, type: recycle, nurture_track: long-cycle}
       """)
-def backward_transition(pb):
+def backward_transition(pb, report):
     """Moving a lead to an earlier stage is a recycle or a disqualification, and reports count
     it differently from progress. Mark it ``type: recycle`` or ``type: disqualify``."""
     for t in pb.transitions:
         a, b = pb.get("stage", t.from_), pb.get("stage", t.to) if t.to else None
         if a and b and b.order < a.order and t.type == "forward":
-            yield pb.finding("PB104", t, ("to",), f'The transition from "{a.id}" back to "{b.id}" '
-                             "goes backwards; mark it type: recycle or type: disqualify.")
+            yield report(t, ("to",), f'The transition from "{a.id}" back to "{b.id}" '
+                         "goes backwards; mark it type: recycle or type: disqualify.")
 
 
 @rule("PB105", "stage-without-owner", E, "A stage has no owner team.",
@@ -157,13 +157,13 @@ def backward_transition(pb):
       stages:
         - {id: mql, name: Marketing Qualified Lead, order: 1, owner: marketing}
       """)
-def stage_without_owner(pb):
+def stage_without_owner(pb, report):
     """Someone must be accountable for the leads in every stage; without an owner team, leads
     in that stage are nobody's job."""
     for stage in pb.stages:
         if not stage.owner:
-            yield pb.finding("PB105", stage, ("id",), f'The stage "{stage.id}" has no owner team; add '
-                             '"owner:" with the team responsible for its leads.')
+            yield report(stage, ("id",), f'The stage "{stage.id}" has no owner team; add '
+                         '"owner:" with the team responsible for its leads.')
 
 
 def _teams(pb, h):
@@ -194,15 +194,15 @@ def _teams(pb, h):
           to_stage: sal
           follow_up: {within: 4h business}
       """)
-def handoff_keeps_owner(pb):
+def handoff_keeps_owner(pb, report):
     """A handoff passes a lead from one team to another. If both sides are the same team it is
     not a handoff, and usually one stage's owner is wrong."""
     for h in pb.of("handoff"):
         giver, taker = _teams(pb, h)
         if giver and taker and giver == taker:
-            yield pb.finding("PB106", h, ("to_stage",), f'The handoff "{h.id}" goes from team '
-                             f'"{giver}" to the same team; check the owners of "{h.from_stage}" and '
-                             f'"{h.to_stage}".')
+            yield report(h, ("to_stage",), f'The handoff "{h.id}" goes from team '
+                         f'"{giver}" to the same team; check the owners of "{h.from_stage}" and '
+                         f'"{h.to_stage}".')
 
 
 @rule("PB107", "handoff-receiver-undefined", E, "A handoff has no receiving team.",
@@ -228,14 +228,14 @@ def handoff_keeps_owner(pb):
           to_team: sales
           follow_up: {within: 4h business}
       """)
-def handoff_receiver_undefined(pb):
+def handoff_receiver_undefined(pb, report):
     """The team receiving a handoff is its ``to_team`` or the owner of the stage it hands to.
     When neither is set, the lead is handed to nobody."""
     for h in pb.of("handoff"):
         _, taker = _teams(pb, h)
         if not taker:
-            yield pb.finding("PB107", h, ("to_stage",), f'The handoff "{h.id}" has no receiving team: '
-                             f'set "to_team" or an owner on the stage "{h.to_stage}".')
+            yield report(h, ("to_stage",), f'The handoff "{h.id}" has no receiving team: '
+                         f'set "to_team" or an owner on the stage "{h.to_stage}".')
 
 
 @rule("PB108", "exit-entry-mismatch", E, "A stage's exit criteria contradict the next stage's entry.",
@@ -260,7 +260,7 @@ def handoff_receiver_undefined(pb):
           order: 2
           entry: {all: [{fit_score: {gte: 60}}]}
       """)
-def exit_entry_mismatch(pb):
+def exit_entry_mismatch(pb, report):
     """When one stage says a lead leaves it at fit 60 and the next says a lead enters it at fit 50,
     leads between 50 and 59 belong to both or neither, and the two teams count them differently.
     The thresholds on the same field must agree."""
@@ -273,9 +273,9 @@ def exit_entry_mismatch(pb):
             out_, in_ = lower_bound(a.exit, field), lower_bound(b.entry, field)
             if out_ and in_ and (out_[0], out_[1]) != (in_[0], in_[1]):
                 sign = lambda bound: ("≥ " if bound[1] else "> ") + fmt(bound[0])  # noqa: E731
-                yield pb.finding("PB108", a, ("exit", "all", out_[2]),
-                                 f'"{a.id}" exits at {field} {sign(out_)} but "{b.id}" is entered at '
-                                 f"{field} {sign(in_)}; make the two thresholds the same.")
+                yield report(a, ("exit", "all", out_[2]),
+                             f'"{a.id}" exits at {field} {sign(out_)} but "{b.id}" is entered at '
+                             f"{field} {sign(in_)}; make the two thresholds the same.")
 
 
 @rule("PB109", "duplicate-crm-mapping", W, "Two stages map to the same CRM value.",
@@ -288,7 +288,7 @@ def exit_entry_mismatch(pb):
         - {id: mql, name: MQL, order: 1, crm: {hubspot: marketingqualifiedlead}}
         - {id: sal, name: SAL, order: 2, crm: {hubspot: salesqualifiedlead}}
       """)
-def duplicate_crm_mapping(pb):
+def duplicate_crm_mapping(pb, report):
     """If two stages map to one CRM lifecycle value, the CRM cannot tell them apart and every
     report that counts stages from the CRM merges them."""
     for system in ("hubspot", "salesforce"):
@@ -299,8 +299,8 @@ def duplicate_crm_mapping(pb):
                 continue
             key = value.lower()
             if key in first:
-                yield pb.finding("PB109", stage, ("crm", system), f'The stages "{first[key].id}" and '
-                                 f'"{stage.id}" both map to the {system} value "{value}".')
+                yield report(stage, ("crm", system), f'The stages "{first[key].id}" and '
+                             f'"{stage.id}" both map to the {system} value "{value}".')
             else:
                 first[key] = stage
 
@@ -320,13 +320,13 @@ def duplicate_crm_mapping(pb):
           to_stage: sal
           follow_up: {within: 4h business, attempts: 3}
       """)
-def handoff_without_sla(pb):
+def handoff_without_sla(pb, report):
     """The heart of a marketing–sales SLA is how soon the receiving team follows up. Without a
     ``follow_up.within`` time, a handed-over lead can wait forever."""
     for h in pb.of("handoff"):
         if h.follow_up is None:
-            yield pb.finding("PB110", h, ("id",), f'The handoff "{h.id}" says nothing about how soon the '
-                             'lead is followed up; add "follow_up: {within: 4h business}".')
+            yield report(h, ("id",), f'The handoff "{h.id}" says nothing about how soon the '
+                         'lead is followed up; add "follow_up: {within: 4h business}".')
 
 
 @rule("PB111", "early-escalation", E, "An escalation fires before the follow-up deadline.",
@@ -347,15 +347,15 @@ def handoff_without_sla(pb):
           follow_up: {within: 4h business}
           escalation: {after: 8h business, team: sales}
       """)
-def early_escalation(pb):
+def early_escalation(pb, report):
     """Escalating before the follow-up deadline has passed punishes people for keeping the
     SLA. The escalation must come after the follow-up time."""
     for h in pb.of("handoff"):
         if h.follow_up and h.escalation and \
                 h.escalation.after.calendar_hours < h.follow_up.within.calendar_hours:
-            yield pb.finding("PB111", h, ("escalation", "after"), f'The handoff "{h.id}" escalates after '
-                             f"{h.escalation.after} but follow-up is due within {h.follow_up.within}; "
-                             "escalate only after the follow-up deadline.")
+            yield report(h, ("escalation", "after"), f'The handoff "{h.id}" escalates after '
+                         f"{h.escalation.after} but follow-up is due within {h.follow_up.within}; "
+                         "escalate only after the follow-up deadline.")
 
 
 @rule("PB112", "mixed-hour-kinds", W, "One SLA mixes business and calendar hours.",
@@ -376,7 +376,7 @@ def early_escalation(pb):
           follow_up: {within: 4h business}
           accept_within: 8h business
       """)
-def mixed_hour_kinds(pb):
+def mixed_hour_kinds(pb, report):
     """"4 business hours" and "24 hours" run on different clocks: a lead handed over on Friday
     evening is late by one and on time by the other. Use one kind of hours for one SLA chain."""
     for h in pb.of("handoff"):
@@ -388,8 +388,8 @@ def mixed_hour_kinds(pb):
         if len(kinds) > 1:
             first = parts[0][1].business
             odd = next(p for p, d in parts if d.business != first)
-            yield pb.finding("PB112", h, odd, f'The handoff "{h.id}" mixes business and calendar hours '
-                             "(" + ", ".join(str(d) for _, d in parts) + "); use one kind.")
+            yield report(h, odd, f'The handoff "{h.id}" mixes business and calendar hours '
+                         "(" + ", ".join(str(d) for _, d in parts) + "); use one kind.")
 
 
 @rule("PB113", "incomplete-recycle-path", E, "A reject or recycle path lacks a reason code or nurture track.",
@@ -410,7 +410,7 @@ def mixed_hour_kinds(pb):
       nurture_tracks:
         - {id: long-cycle, name: Long buying cycle, exit_to: mql, wait_days: 60}
       """)
-def incomplete_recycle_path(pb):
+def incomplete_recycle_path(pb, report):
     """When sales returns or recycles a lead, the reason must be one of the agreed reason codes
     (so marketing can learn from it) and the lead must land in a nurture track (so it is not
     lost)."""
@@ -419,24 +419,24 @@ def incomplete_recycle_path(pb):
     def bad_reasons(obj, reasons, path):
         for index, reason in enumerate(reasons):
             if reason not in known:
-                yield pb.finding("PB113", obj, path + (index,), f'The reason code "{reason}" is not '
-                                 "defined; add it to reason_codes or use a defined one.")
+                yield report(obj, path + (index,), f'The reason code "{reason}" is not '
+                             "defined; add it to reason_codes or use a defined one.")
 
     for index, t in enumerate(pb.transitions):
         if t.type == "forward":
             continue
         yield from bad_reasons(t, t.reasons, ("reasons",))
         if t.type == "recycle" and not t.nurture_track:
-            yield pb.finding("PB113", t, ("type",), f'The recycle from "{t.from_}" names no nurture '
-                             'track; add "nurture_track:" so the lead is looked after.')
+            yield report(t, ("type",), f'The recycle from "{t.from_}" names no nurture '
+                         'track; add "nurture_track:" so the lead is looked after.')
     for h in pb.of("handoff"):
         for path, route in h.reject_routes:
             yield from bad_reasons(h, route.reasons, path + ("reasons",))
             if not route.recycle_to:
-                yield pb.finding("PB113", h, path, f'The handoff "{h.id}" lets sales reject a lead '
-                                 + (f'for {_quoted(route.reasons)} ' if len(h.reject_routes) > 1 and route.reasons
-                                    else "")
-                                 + 'but says nowhere where it goes; add "recycle_to:" with a nurture track.')
+                yield report(h, path, f'The handoff "{h.id}" lets sales reject a lead '
+                             + (f'for {_quoted(route.reasons)} ' if len(h.reject_routes) > 1 and route.reasons
+                                else "")
+                             + 'but says nowhere where it goes; add "recycle_to:" with a nurture track.')
 
 
 def _recycles(pb):
@@ -469,7 +469,7 @@ def _quoted(values) -> str:
       transitions:
         - {from: sal, type: recycle, nurture_track: long-cycle}
       """)
-def endless_recycle(pb):
+def endless_recycle(pb, report):
     """A nurture track that sends leads straight back to a stage, with no wait and no limit on
     how often, lets a lead bounce between sales and marketing forever."""
     seen = set()
@@ -478,8 +478,8 @@ def endless_recycle(pb):
             continue
         seen.add(track.id)
         if track.wait_days is None and track.max_cycles is None:
-            yield pb.finding("PB114", track, ("exit_to",), f'Leads recycled into "{track.id}" go back to '
-                             f'"{track.exit_to}" with no wait and no limit; add wait_days or max_cycles.')
+            yield report(track, ("exit_to",), f'Leads recycled into "{track.id}" go back to '
+                         f'"{track.exit_to}" with no wait and no limit; add wait_days or max_cycles.')
 
 
 @rule("PB115", "recycle-keeps-engagement", W, "Recycling below MQL without resetting engagement.",
@@ -502,7 +502,7 @@ def endless_recycle(pb):
       transitions:
         - {from: sal, type: recycle, nurture_track: long-cycle}
       """)
-def recycle_keeps_engagement(pb):
+def recycle_keeps_engagement(pb, report):
     """A lead recycled to a stage below MQL still carries the engagement score that made it an
     MQL, so it re-qualifies at once and comes straight back. Reset engagement on that path."""
     mql = qualification_stage(pb)
@@ -511,9 +511,9 @@ def recycle_keeps_engagement(pb):
     for source, path, track, reset in _recycles(pb):
         target = pb.get("stage", track.exit_to) if track.exit_to else None
         if target and target.order < mql.order and not (reset or track.reset_engagement):
-            yield pb.finding("PB115", source, path, f'Recycled leads return to "{target.id}", below '
-                             f'"{mql.id}", without resetting engagement, so they re-qualify at once; '
-                             'set reset_engagement: true.')
+            yield report(source, path, f'Recycled leads return to "{target.id}", below '
+                         f'"{mql.id}", without resetting engagement, so they re-qualify at once; '
+                         'set reset_engagement: true.')
 
 
 
@@ -567,7 +567,7 @@ def _label(pb, stage_id) -> str:
           follow_up: {within: 4h business}
           on_reject: {reasons: [bad-timing], recycle_to: long-cycle}
       """)
-def reject_route_mismatch(pb):
+def reject_route_mismatch(pb, report):
     """A handoff's ``on_reject`` and the lifecycle's recycle and disqualify transitions describe
     the same moment: the receiving team turns a lead down. The lead has not entered the receiving
     stage, so the lifecycle's word on it is the transitions out of the stage it was handed from.
@@ -610,37 +610,37 @@ def reject_route_mismatch(pb):
                 path = base + ("reasons", index)
                 if reason in first_track:
                     if first_track[reason] != track:
-                        yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
-                                         f'"{first_track[reason]}" track and to the "{track}" track; name each '
-                                         "reason once, with the track the lifecycle names.")
+                        yield report(h, path, f'{who} sends a lead rejected for "{reason}" to the '
+                                     f'"{first_track[reason]}" track and to the "{track}" track; name each '
+                                     "reason once, with the track the lifecycle names.")
                     continue
                 first_track[reason] = track
                 if track and reason in disqualified:
-                    yield pb.finding("PB116", h, path, f'{who} sends a lead rejected for "{reason}" to the '
-                                     f'"{track}" track, but the lifecycle disqualifies a lead in "{stage}" for '
-                                     "that reason; make them tell one story.")
+                    yield report(h, path, f'{who} sends a lead rejected for "{reason}" to the '
+                                 f'"{track}" track, but the lifecycle disqualifies a lead in "{stage}" for '
+                                 "that reason; make them tell one story.")
                 elif reason not in recycled and reason not in disqualified:
-                    yield pb.finding("PB116", h, path, f'{who} lets sales reject a lead for "{reason}", but no '
-                                     f'recycle or disqualify transition from "{stage}" in the lifecycle names '
-                                     "that reason; add it there or remove it here, so both tell one story.")
+                    yield report(h, path, f'{who} lets sales reject a lead for "{reason}", but no '
+                                 f'recycle or disqualify transition from "{stage}" in the lifecycle names '
+                                 "that reason; add it there or remove it here, so both tell one story.")
                 elif track and reason in recycled and recycled[reason] and recycled[reason] != track:
                     mismatched[recycled[reason]].append(reason)
             for other, reasons in mismatched.items():
                 names = ", ".join(f'"{r}"' for r in reasons)
-                yield pb.finding("PB116", h, base + ("recycle_to",), f'{who} sends rejected leads to the '
-                                 f'"{track}" track, but the lifecycle recycles a lead in "{stage}" rejected for '
-                                 f'{names} to the "{other}" track; make them tell one story.')
+                yield report(h, base + ("recycle_to",), f'{who} sends rejected leads to the '
+                             f'"{track}" track, but the lifecycle recycles a lead in "{stage}" rejected for '
+                             f'{names} to the "{other}" track; make them tell one story.')
         listed = {reason for _, route in routes for reason in route.reasons}
         first_base, first_route = routes[0]
         for reason, other in recycled.items():
             if reason in listed or reason not in known:
                 continue
             where = first_base + ("reasons",) if first_route.reasons else first_base
-            yield pb.finding("PB116", h, where, f'The lifecycle recycles a lead in "{stage}" rejected for '
-                             f'"{reason}"' + (f' to the "{other}" track' if other else "") +
-                             f', but the handoff "{h.id}" ({_label(pb, h.from_stage)} → '
-                             f"{_label(pb, h.to_stage)}) does not list that reason; add it to its "
-                             "on_reject reasons so both tell one story.")
+            yield report(h, where, f'The lifecycle recycles a lead in "{stage}" rejected for '
+                         f'"{reason}"' + (f' to the "{other}" track' if other else "") +
+                         f', but the handoff "{h.id}" ({_label(pb, h.from_stage)} → '
+                         f"{_label(pb, h.to_stage)}) does not list that reason; add it to its "
+                         "on_reject reasons so both tell one story.")
 
 
 @rule("PB117", "exit-entry-fact-mismatch", E, "A stage's exit condition on a fact contradicts the next stage's entry.",
@@ -665,7 +665,7 @@ def reject_route_mismatch(pb):
           order: 2
           entry: {all: [{sales_accepted: {eq: "yes"}}]}
       """)
-def exit_entry_fact_mismatch(pb):
+def exit_entry_fact_mismatch(pb, report):
     """Exit and entry criteria on facts (``sales_accepted: {eq: "yes"}``, ``industry: {in: [...]}``,
     ``company_website: {exists: true}``) must agree just as score thresholds must (PB108): when
     a stage lets a lead out once sales has accepted it and the next stage takes it in only when
@@ -680,6 +680,6 @@ def exit_entry_fact_mismatch(pb):
         for field in sorted(fields):
             out_, in_ = fact_condition(a.exit, field), fact_condition(b.entry, field)
             if out_ and in_ and out_[0] != in_[0]:
-                yield pb.finding("PB117", a, ("exit", "all", out_[1]),
-                                 f'"{a.id}" exits when {out_[0].describe(field)} but "{b.id}" is entered '
-                                 f"when {in_[0].describe(field)}; make the two conditions the same.")
+                yield report(a, ("exit", "all", out_[1]),
+                             f'"{a.id}" exits when {out_[0].describe(field)} but "{b.id}" is entered '
+                             f"when {in_[0].describe(field)}; make the two conditions the same.")

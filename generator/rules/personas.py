@@ -8,7 +8,7 @@ import re
 from ..findings import Severity
 from ..model import review_due
 from ..units import describe
-from . import rule
+from .registry import rule
 from ._util import conditions_by_field, exceeded_commitment, intersects
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -30,7 +30,7 @@ E, W = Severity.ERROR, Severity.WARNING
       objections:
         - {objection: We tried an agency before, response: You talk to the people doing the work.}
       """)
-def incomplete_persona(pb):
+def incomplete_persona(pb, report):
     """Sales uses a persona to plan a conversation: what the buyer wants (goals), what hurts
     (challenges), what they will push back on (objections) and what part they play in the
     decision (buying role). A persona missing one of these cannot be sold to on purpose."""
@@ -42,8 +42,8 @@ def incomplete_persona(pb):
                                               ("buying role", persona.buying_role)) if not value]
         if missing:
             listed = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
-            yield pb.finding("PB401", persona, ("id",), f'The persona "{persona.id}" has no {listed}; '
-                             "sales needs all four to plan a conversation.")
+            yield report(persona, ("id",), f'The persona "{persona.id}" has no {listed}; '
+                         "sales needs all four to plan a conversation.")
 
 
 @rule("PB402", "negative-overlaps-buyer", E, "A negative persona's criteria also match a buyer persona.",
@@ -72,7 +72,7 @@ def incomplete_persona(pb):
       criteria:
         - monthly_ad_budget: {lt: 2000}
       """)
-def negative_overlaps_buyer(pb):
+def negative_overlaps_buyer(pb, report):
     """A lead cannot be both someone we want and someone we exclude. When every criterion a
     negative persona shares with a buyer persona can hold at once, some leads match both and
     marketing and sales will each call them differently."""
@@ -84,10 +84,10 @@ def negative_overlaps_buyer(pb):
         for buyer, theirs in buyers:
             common = sorted(set(mine) & set(theirs))
             if common and all(intersects(mine[f], theirs[f]) for f in common):
-                yield pb.finding("PB402", persona, ("criteria",),
-                                 f'The negative persona "{persona.id}" and the buyer persona "{buyer.id}" '
-                                 f"can both match one lead (on {', '.join(common)}); make their criteria "
-                                 "exclude each other.")
+                yield report(persona, ("criteria",),
+                             f'The negative persona "{persona.id}" and the buyer persona "{buyer.id}" '
+                             f"can both match one lead (on {', '.join(common)}); make their criteria "
+                             "exclude each other.")
 
 
 @rule("PB403", "unanswered-objection", W, "An objection has no response and no value proposition.",
@@ -105,15 +105,15 @@ def negative_overlaps_buyer(pb):
         - objection: Agencies never pick up the phone.
           response: You get a named account manager and a reply within one business day.
       """)
-def unanswered_objection(pb):
+def unanswered_objection(pb, report):
     """An objection written down without an answer leaves every salesperson to improvise one,
     and each will promise something different."""
     for persona in pb.personas:
         for index, obj in enumerate(persona.objections):
             if not obj.response and not obj.value_proposition:
-                yield pb.finding("PB403", persona, ("objections", index),
-                                 f'The objection "{obj.objection}" of "{persona.id}" has no response '
-                                 "and no value proposition answering it.")
+                yield report(persona, ("objections", index),
+                             f'The objection "{obj.objection}" of "{persona.id}" has no response '
+                             "and no value proposition answering it.")
 
 
 @rule("PB404", "proposition-targets-negative", E, "A value proposition targets a negative persona.",
@@ -139,15 +139,15 @@ def unanswered_objection(pb):
           statement: We answer every message within a business day.
           personas: [erin]
       """)
-def proposition_targets_negative(pb):
+def proposition_targets_negative(pb, report):
     """Negative personas describe the clients we choose not to serve. Aiming a value
     proposition at one invites exactly the deals we have agreed to avoid."""
     for vp in pb.of("proposition"):
         for index, pid in enumerate(vp.personas):
             persona = pb.get("persona", pid)
             if persona and persona.kind == "negative":
-                yield pb.finding("PB404", vp, ("personas", index), f'The value proposition "{vp.id}" '
-                                 f'targets the negative persona "{pid}".')
+                yield report(vp, ("personas", index), f'The value proposition "{vp.id}" '
+                             f'targets the negative persona "{pid}".')
 
 
 @rule("PB405", "claim-exceeds-commitment", E, "A value proposition claims more than we commit to.",
@@ -170,7 +170,7 @@ def proposition_targets_negative(pb):
           claims:
             - {text: Reply within two days, metric: response_time, value: 48h}
       """)
-def claim_exceeds_commitment(pb):
+def claim_exceeds_commitment(pb, report):
     """A claim in a value proposition is a promise marketing makes for the whole business. If
     it promises more than the service commitments (a same-day reply against a 48-hour
     commitment), sales closes deals that fulfilment then breaks."""
@@ -178,9 +178,9 @@ def claim_exceeds_commitment(pb):
         for index, claim in enumerate(vp.claims):
             c = exceeded_commitment(pb, claim.metric, claim.value, claim.commitment)
             if c:
-                yield pb.finding("PB405", vp, ("claims", index), f'The claim "{claim.text}" '
-                                 f'({describe(claim.value)}) promises more than the commitment "{c.id}" '
-                                 f"({describe(c.value)}).")
+                yield report(vp, ("claims", index), f'The claim "{claim.text}" '
+                             f'({describe(claim.value)}) promises more than the commitment "{c.id}" '
+                             f"({describe(c.value)}).")
 
 
 def _norm(text: str) -> str:
@@ -205,7 +205,7 @@ def _norm(text: str) -> str:
             marketing: You always talk to the people running your ads.
             sales: You always talk to the people running your ads.
       """)
-def diverging_wording(pb):
+def diverging_wording(pb, report):
     """A value proposition is one statement that marketing and sales both use. If the marketing
     copy and the sales pitch for one id say different things, the buyer hears two promises."""
     for vp in pb.of("proposition"):
@@ -216,8 +216,8 @@ def diverging_wording(pb):
         variants = {_norm(t) for t in words.values()} | {_norm(vp.statement)}
         if len(variants) > 1:
             side = "sales" if "sales" in words and _norm(words["sales"]) != _norm(vp.statement) else "marketing"
-            yield pb.finding("PB406", vp, ("statements", side), f'The value proposition "{vp.id}" has '
-                             "different statements for marketing and sales; agree on one statement.")
+            yield report(vp, ("statements", side), f'The value proposition "{vp.id}" has '
+                         "different statements for marketing and sales; agree on one statement.")
 
 
 @rule("PB407", "unserved-persona", W, "A buyer persona has no value proposition or no qualifying question.",
@@ -235,7 +235,7 @@ def diverging_wording(pb):
       qualifying_questions:
         - {id: budget, question: What is your monthly ad budget?, personas: [erin]}
       """)
-def unserved_persona(pb):
+def unserved_persona(pb, report):
     """A buyer persona needs at least one value proposition (what marketing says to them) and
     one qualifying question (what sales asks them). A question listing no personas applies to
     all of them."""
@@ -252,8 +252,8 @@ def unserved_persona(pb):
         if not general and persona.id not in asked:
             missing.append("no qualifying question is meant for it")
         if missing:
-            yield pb.finding("PB407", persona, ("id",), f'The persona "{persona.id}": '
-                             + " and ".join(missing) + ".")
+            yield report(persona, ("id",), f'The persona "{persona.id}": '
+                         + " and ".join(missing) + ".")
 
 
 @rule("PB408", "persona-without-evidence", W, "A persona records no evidence, or only evidence older than its review interval.",
@@ -269,7 +269,7 @@ def unserved_persona(pb):
       evidence:
         - {source: interviews, collected: 2026-09-30, size: 12, notes: Founders of stores selling 1-10 million a year}
       """)
-def persona_without_evidence(pb):
+def persona_without_evidence(pb, report):
     """A persona is a claim about real people: the surveys, interviews, polls, focus groups, CRM
     analysis or social listening it is built on belong with it (``evidence``: source, when it
     was collected, how many, notes). A persona with none is a guess; one whose newest evidence
@@ -279,16 +279,16 @@ def persona_without_evidence(pb):
     default = getattr(pb, "review_every_days", None)
     for persona in pb.personas:
         if not persona.evidence:
-            yield pb.finding("PB408", persona, ("id",), f'The persona "{persona.id}" records no evidence (a survey, '
-                             'interviews, CRM analysis ...), so it may be a guess; add what it is built on under '
-                             '"evidence:".')
+            yield report(persona, ("id",), f'The persona "{persona.id}" records no evidence (a survey, '
+                         'interviews, CRM analysis ...), so it may be a guess; add what it is built on under '
+                         '"evidence:".')
             continue
         newest = max(e.collected for e in persona.evidence)
         days = persona.review_every_days or default
         due = review_due(newest, days)
         if due is not None and due < today:
             at = max(range(len(persona.evidence)), key=lambda i: persona.evidence[i].collected)
-            yield pb.finding("PB408", persona, ("evidence", at, "collected"),
-                             f'The newest evidence behind the persona "{persona.id}" was collected on {newest}, more '
-                             f"than {days} days ago (its review interval); check it still describes real buyers "
-                             "and add fresh evidence.")
+            yield report(persona, ("evidence", at, "collected"),
+                         f'The newest evidence behind the persona "{persona.id}" was collected on {newest}, more '
+                         f"than {days} days ago (its review interval); check it still describes real buyers "
+                         "and add fresh evidence.")

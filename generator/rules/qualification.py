@@ -6,9 +6,9 @@ from ..findings import Severity
 from ..metrics import CATALOGUE, describe_direction
 from ..model import FRAMEWORKS
 from ..units import describe
-from . import rule
-from ._util import (_clause, _show, _unknown_metric, campaign_price_verdict, commitment_of, metric_words, exceeded_commitment, judge, promise_verdicts,
-                    prose_promises, unreadable_commitments)
+from ._util import (as_clause, campaign_price_verdict, commitment_of, exceeded_commitment, judge, metric_words,
+                    promise_verdicts, prose_promises, show_value, unknown_metric_message, unreadable_commitments)
+from .registry import rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -42,7 +42,7 @@ E, W = Severity.ERROR, Severity.WARNING
           question: What is not working in your ads today?
           covers: {bant: [need]}
       """)
-def uncovered_dimension(pb):
+def uncovered_dimension(pb, report):
     """The playbook names the qualification frameworks sales uses (``frameworks: [bant]``).
     Every dimension of each one must be covered by at least one question, or sales has no
     agreed way to learn it."""
@@ -50,10 +50,9 @@ def uncovered_dimension(pb):
     for fw in pb.frameworks:
         missing = [d for d in FRAMEWORKS[fw] if (fw, d) not in covered]
         if missing and pb.frameworks_at:
-            from ..findings import Finding
-            yield Finding("PB301", pb.frameworks_at,
-                          f'No qualifying question covers {", ".join(missing)} of the {fw.upper()} '
-                          "framework; add a question for each.")
+            yield report.at(pb.frameworks_at,
+                            f'No qualifying question covers {", ".join(missing)} of the {fw.upper()} '
+                            "framework; add a question for each.")
 
 
 @rule("PB302", "dimension-outside-framework", E, "A question cites a dimension its framework does not have.",
@@ -68,19 +67,19 @@ def uncovered_dimension(pb):
           question: How soon does this need to be fixed?
           covers: {anum: [urgency]}
       """)
-def dimension_outside_framework(pb):
+def dimension_outside_framework(pb, report):
     """Each framework has fixed dimensions (BANT: budget, authority, need, timeline). A question
     that cites a dimension the framework does not have, or an unknown framework, is filed
     under the wrong heading and coverage reports go wrong."""
     for q in pb.of("question"):
         for fw, dims in q.covers.items():
             if fw not in FRAMEWORKS:
-                yield pb.finding("PB302", q, ("covers", fw), f'"{fw}" is not a framework the playbook '
+                yield report(q, ("covers", fw), f'"{fw}" is not a framework the playbook '
                                  "knows; use one of: " + ", ".join(FRAMEWORKS) + ".")
                 continue
             for index, d in enumerate(dims):
                 if d not in FRAMEWORKS[fw]:
-                    yield pb.finding("PB302", q, ("covers", fw, index),
+                    yield report(q, ("covers", fw, index),
                                      f'"{d}" is not a dimension of {fw.upper()} (it has '
                                      + ", ".join(FRAMEWORKS[fw]) + ").")
 
@@ -103,7 +102,7 @@ def dimension_outside_framework(pb):
         - {id: budget, question: What is your monthly ad budget?, covers: {bant: [budget]}, asked_at: sal}
         - {id: decision, question: Who signs the contract?, covers: {bant: [authority]}, asked_at: sql}
       """)
-def exit_dimension_unasked(pb):
+def exit_dimension_unasked(pb, report):
     """If leaving a stage requires a confirmed dimension (Authority before a lead becomes an
     opportunity), some question must ask it at that stage or earlier; otherwise sales must
     confirm something the playbook never tells them to ask."""
@@ -122,7 +121,7 @@ def exit_dimension_unasked(pb):
                 continue
             for index, d in enumerate(criteria.confirmed):
                 if not any(order <= stage.order for order in asked.get(d, [])):
-                    yield pb.finding("PB303", stage, (part, "confirmed", index),
+                    yield report(stage, (part, "confirmed", index),
                                      f'The stage "{stage.id}" needs {d} confirmed, but no qualifying '
                                      f'question asks about {d} at "{stage.id}" or earlier.')
 
@@ -139,14 +138,14 @@ def exit_dimension_unasked(pb):
           question: If we worked together, what do you think that relationship should look like?
           probes: [reporting]
       """)
-def unprobed_commitment(pb):
+def unprobed_commitment(pb, report):
     """Deal alignment means checking, before the sale, that what the prospect expects matches
     how we actually work. Each service commitment (response time, reporting, meetings) should
     be probed by at least one qualifying question."""
     probed = {c for q in pb.of("question") for c in q.probes}
     for c in pb.of("commitment"):
         if c.id not in probed:
-            yield pb.finding("PB304", c, ("id",), f'No qualifying question probes the commitment '
+            yield report(c, ("id",), f'No qualifying question probes the commitment '
                              f'"{c.id}" ({c.metric}: {describe(c.value)}); add it to a question\'s "probes".')
 
 
@@ -172,7 +171,7 @@ def unprobed_commitment(pb):
           red_flags:
             - {text: Daily calls, metric: meeting_cadence, value: daily}
       """)
-def answer_exceeds_commitment(pb):
+def answer_exceeds_commitment(pb, report):
     """An acceptable answer must be something we can deliver. Accepting "daily calls" when we
     meet monthly signs a client whose expectations we will break."""
     for q in pb.of("question"):
@@ -182,7 +181,7 @@ def answer_exceeds_commitment(pb):
             probed = q.probes[0] if (answer.metric is None and q.probes) else None
             c = exceeded_commitment(pb, answer.metric, answer.value, probed)
             if c:
-                yield pb.finding("PB305", q, ("acceptable", index), f'The question "{q.id}" accepts '
+                yield report(q, ("acceptable", index), f'The question "{q.id}" accepts '
                                  f'"{answer.text}" ({describe(answer.value)}), more than the commitment '
                                  f'"{c.id}" ({describe(c.value)}); move it to red_flags.')
 
@@ -207,7 +206,7 @@ def answer_exceeds_commitment(pb):
       service_commitments:
         - {id: first-response, name: First response, metric: response_time, value: 1d business}
       """)
-def expectation_gap(pb):
+def expectation_gap(pb, report):
     """When a buyer persona (someone we want) expects more than our service commitments give,
     every deal with that persona starts misaligned. The gap is shown on the persona's page; fix
     the persona, the commitment, or what sales says about it."""
@@ -217,7 +216,7 @@ def expectation_gap(pb):
         for index, exp in enumerate(persona.expectations):
             c = exceeded_commitment(pb, exp.metric, exp.value, exp.commitment)
             if c:
-                yield pb.finding("PB306", persona, ("expectations", index),
+                yield report(persona, ("expectations", index),
                                  f'The persona "{persona.id}" expects "{exp.text}" ({describe(exp.value)}) '
                                  f'but the commitment "{c.id}" is {describe(c.value)}.')
 
@@ -228,11 +227,11 @@ def _catalogue_text() -> str:
     return "\n".join(rows)
 
 
-def unknown_metric(pb):
-    yield from _metric_findings(pb, "PB307")
+def unknown_metric(pb, report):
+    yield from _metric_findings(pb, report)
     for c in pb.of("commitment"):
         if c.metric not in pb.metrics and c.metric not in pb.known_ids["metric"]:
-            yield pb.finding("PB307", c, ("metric",), _unknown_metric(pb, c.metric, f'the commitment "{c.id}"'))
+            yield report(c, ("metric",), unknown_metric_message(pb, c.metric, f'the commitment "{c.id}"'))
 
 
 unknown_metric.__doc__ = """Every expectation, answer, claim, remedy and campaign promise that names a metric is
@@ -277,11 +276,12 @@ rule("PB307", "unknown-metric", E, "A promise or commitment names a metric nobod
      """)(unknown_metric)
 
 
-def _metric_findings(pb, code):
+def _metric_findings(pb, report):
+    """The promise verdicts whose problem is ``report``'s rule, reported under it."""
     for entity, path, item, verdict in promise_verdicts(pb):
-        if verdict.problem and verdict.problem[0] == code:
+        if verdict.problem and verdict.problem[0] == report.code:
             _, sub, message = verdict.problem
-            yield pb.finding(code, entity, path + sub, message)
+            yield report(entity, path + sub, message)
 
 
 @rule("PB308", "commitment-metric-mismatch", E, "A promise names a commitment that measures something else.",
@@ -306,12 +306,12 @@ def _metric_findings(pb, code):
           claims:
             - {text: A 30-day home trial, metric: trial_period, value: 30d, commitment: free-trial}
       """)
-def commitment_metric_mismatch(pb):
+def commitment_metric_mismatch(pb, report):
     """A promise that names both a metric and a commitment is compared with that commitment. If
     the commitment measures something else (a trial claim pointing at the delivery commitment),
     a trial would be compared with a delivery time and the answer would mean nothing. Name the
     commitment of the same metric."""
-    yield from _metric_findings(pb, "PB308")
+    yield from _metric_findings(pb, report)
 
 
 @rule("PB309", "uncomparable-value", W, "A promise's value cannot be compared with its commitment.",
@@ -336,7 +336,7 @@ def commitment_metric_mismatch(pb):
           red_flags:
             - {text: Free returns whenever I like, metric: trial_period, value: forever}
       """)
-def uncomparable_value(pb):
+def uncomparable_value(pb, report):
     """Values are read as people write them: durations ("4h business", "2 weeks", "12 months",
     "1 year", "same day", "next business day", "within the hour", "forever", "unlimited",
     "lifetime"), cadences ("weekly", "twice a month", "every 6 months"), counts ("5", "24/7",
@@ -350,11 +350,11 @@ def uncomparable_value(pb):
     silent about a promise it could not compare. Red flags are read too, but never reported as
     asking too much: that is what they are for (PB310 reports one that asks no more than we
     deliver). A campaign's price is compared with the price commitment in the same way."""
-    yield from _metric_findings(pb, "PB309")
+    yield from _metric_findings(pb, report)
     for c in pb.of("campaign"):
         verdict = campaign_price_verdict(pb, c)
         if verdict is not None and verdict.problem is not None and verdict.problem[0] == "PB309":
-            yield pb.finding("PB309", c, ("price",), verdict.problem[2])
+            yield report(c, ("price",), verdict.problem[2])
 
 
 @rule("PB310", "red-flag-within-commitment", W, "A red flag asks no more than we already deliver.",
@@ -379,7 +379,7 @@ def uncomparable_value(pb):
           red_flags:
             - {text: Replies within the hour, metric: response_time, value: within the hour}
       """)
-def red_flag_within_commitment(pb):
+def red_flag_within_commitment(pb, report):
     """A red flag with a metric and a value says "a prospect who wants this is one we cannot
     serve". When the commitment of that metric already delivers it (a red flag for a two-day
     reply when we reply within one business day, or for a 14-day trial when the trial is 30
@@ -392,10 +392,10 @@ def red_flag_within_commitment(pb):
             verdict = judge(pb, flag.metric, flag.value, commitment_of(q, flag))
             c = verdict.within
             if c is not None and verdict.problem is None:
-                yield pb.finding("PB310", q, ("red_flags", index),
-                                 f'The question "{q.id}" treats "{flag.text}" ({describe(flag.value)}) as a red '
-                                 f'flag, but the commitment "{c.id}" ({describe(c.value)}) already delivers that; '
-                                 "move it to acceptable or correct its value.")
+                yield report(q, ("red_flags", index),
+                             f'The question "{q.id}" treats "{flag.text}" ({describe(flag.value)}) as a red '
+                             f'flag, but the commitment "{c.id}" ({describe(c.value)}) already delivers that; '
+                             "move it to acceptable or correct its value.")
 
 
 @rule("PB311", "unreadable-commitment", W, "A commitment's value cannot be read as its metric.",
@@ -410,7 +410,7 @@ def red_flag_within_commitment(pb):
           value: 30 days
           details: A good while to live with the chair; we collect it for free.
       """)
-def unreadable_commitment(pb):
+def unreadable_commitment(pb, report):
     """A service commitment is what every expectation, answer, claim, remedy and campaign promise
     of its metric is compared with. When its value cannot be read as the metric's kind (a trial
     period of "a good while", a price of "39 USD a seat, or 390 a year"), nothing is compared
@@ -419,9 +419,9 @@ def unreadable_commitment(pb):
     reported again. Put one value the checker can read in ``value`` and the rest in
     ``details``; a business with two prices or two terms writes two commitments."""
     for c, metric, reason in unreadable_commitments(pb):
-        yield pb.finding("PB311", c, ("value",), f'The commitment "{c.id}" cannot be compared with any promise: '
-                         f'for {metric_words(metric)} '
-                         f'({metric.kind}), "{_show(c.value)}" {_clause(reason)}, and put the rest in its details.')
+        yield report(c, ("value",), f'The commitment "{c.id}" cannot be compared with any promise: '
+                     f'for {metric_words(metric)} '
+                     f'({metric.kind}), "{show_value(c.value)}" {as_clause(reason)}, and put the rest in its details.')
 
 
 @rule("PB312", "prose-promise-exceeds-commitment", W, "A statement, offer or remedy promises more in words than we commit to.",
@@ -440,7 +440,7 @@ def unreadable_commitment(pb):
           name: Try it at home
           statement: Sit on it every day with a 14-day home trial, and send it back if it is not for you.
       """)
-def prose_promise_exceeds_commitment(pb):
+def prose_promise_exceeds_commitment(pb, report):
     """Value-proposition statements (and their marketing and sales wording), campaign offers,
     and the text of claims, remedies and campaign promises that give no value of their own are
     prose, but prose promises too: "a 60-day home trial" against a 30-day trial commitment is
@@ -472,5 +472,5 @@ def prose_promise_exceeds_commitment(pb):
         shown = "" if promise.value.lower() in promise.phrase.lower() else f" ({promise.value})"
         said = f"{who}{shown} promises" if " ".join(text.split()) == promise.phrase else \
             f'{who} says "{promise.phrase}"{shown},'
-        yield pb.finding("PB312", entity, path, f'{said} more than the commitment "{c.id}" ({describe(c.value)}) '
-                         f"for {metric_words(promise.metric)}; make the wording agree with the commitment.")
+        yield report(entity, path, f'{said} more than the commitment "{c.id}" ({describe(c.value)}) '
+                     f"for {metric_words(promise.metric)}; make the wording agree with the commitment.")

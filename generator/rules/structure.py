@@ -7,112 +7,9 @@ import re
 
 from ..findings import Severity
 from ..model import ENTITY_CLASSES, KIND_LABELS
-from . import builtin, rule
+from .registry import rule
 
 E, W = Severity.ERROR, Severity.WARNING
-
-builtin("PB001", "invalid-yaml", E, "The file is not valid YAML.", """
-    The file could not be read as YAML at all, usually because of indentation or an unclosed
-    quote. Nothing in the file is checked until it parses.""",
-    fail="""
-    teams:
-      - id: sales
-        name: "Sales
-    """, ok="""
-    teams:
-      - id: sales
-        name: "Sales"
-    """)
-
-builtin("PB002", "not-plain-data", E, "The file uses YAML tags, anchors or aliases.", """
-    A playbook holds plain data. YAML tags (``!!python/object``, ``!include``) can run code or
-    pull in other files, and anchors with aliases can expand into gigabytes ("billion laughs").
-    Write values out in full instead.""",
-    fail="""
-    teams:
-      - id: sales
-        name: !!python/name:os.system Sales
-    """, ok="""
-    teams:
-      - id: sales
-        name: Sales
-    """)
-
-builtin("PB003", "unreadable-file", E, "The file is binary, not UTF-8, too large, unreadable or a symbolic link.", """
-    Playbook files (YAML under personas/ and definitions/, Markdown pages under playbook/) are
-    UTF-8 text below a size limit (2 MB unless the configuration says otherwise). Binary files,
-    other encodings, huge files and files that cannot be read are refused before parsing.
-    Symbolic links are never followed: a link could pull a file from outside the playbook into
-    the site and its search index.""",
-    fail="""
-    # file: definitions/teams.yaml (latin-1)
-    teams:
-      - id: sales
-        name: "Café team"
-    """, ok="""
-    # file: definitions/teams.yaml
-    teams:
-      - id: sales
-        name: "Café team"
-    """)
-
-builtin("PB010", "invalid-value", E, "A value has the wrong type or form.", """
-    The field exists but its value is not what the playbook expects: text where a number is
-    needed, a duration without a unit, a status outside draft/approved/deprecated.""",
-    fail="""
-    stages:
-      - id: lead
-        name: Lead
-        order: first
-    """, ok="""
-    stages:
-      - id: lead
-        name: Lead
-        order: 1
-    """)
-
-builtin("PB011", "missing-field", E, "A required field is missing.", """
-    Every entity needs at least an ``id`` and a ``name``; some kinds need more (a stage needs
-    its ``order``, a value proposition its ``statement``).""",
-    fail="""
-    value_propositions:
-      - id: small-team-focus
-        name: A small team that knows your account
-    """, ok="""
-    value_propositions:
-      - id: small-team-focus
-        name: A small team that knows your account
-        statement: The two people who set up your ads are the two people you talk to.
-    """)
-
-builtin("PB012", "unknown-field", E, "A field or section the playbook does not know.", """
-    Usually a typo: the value would be silently ignored, so it is refused and the closest known
-    name is suggested.""",
-    fail="""
-    teams:
-      - id: sales
-        name: Sales
-        leed: Dana
-    """, ok="""
-    teams:
-      - id: sales
-        name: Sales
-        lead: Dana
-    """)
-
-builtin("PB013", "duplicate-key", E, "The same key appears twice in one mapping.", """
-    YAML keeps only the last of two equal keys without a word, so half of what was written is
-    lost. Remove or rename one.""",
-    fail="""
-    teams:
-      - id: sales
-        name: Sales
-        name: Sales team
-    """, ok="""
-    teams:
-      - id: sales
-        name: Sales team
-    """)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -131,7 +28,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
         - id: inside-sales
           name: Inside sales
       """)
-def duplicate_id(pb):
+def duplicate_id(pb, report):
     """Ids are how everything refers to an entity; two with one id make every reference
     ambiguous. The first definition is kept, later ones are reported."""
     first: dict[tuple[str, str], object] = {}
@@ -139,9 +36,9 @@ def duplicate_id(pb):
         key = (entity.KIND, entity.id)
         if key in first:
             prev = first[key]
-            yield pb.finding("PB020", entity, ("id",),
-                             f'The {KIND_LABELS[entity.KIND]} id "{entity.id}" is already used at '
-                             f'{pb.loc(prev, "id")}; give this one its own id.')
+            yield report(entity, ("id",),
+                         f'The {KIND_LABELS[entity.KIND]} id "{entity.id}" is already used at '
+                         f'{pb.loc(prev, "id")}; give this one its own id.')
         else:
             first[key] = entity
 
@@ -156,7 +53,7 @@ def duplicate_id(pb):
         - id: sales-team
           name: Sales
       """)
-def invalid_id(pb):
+def invalid_id(pb, report):
     """Ids become file names and web addresses, so they are restricted to lowercase letters,
     digits and single hyphens (at most 64 characters). This also means no id can point
     outside its folder."""
@@ -164,9 +61,9 @@ def invalid_id(pb):
         if not SLUG.match(entity.id) or len(entity.id) > 64:
             suggestion = re.sub(r"[^a-z0-9]+", "-", entity.id.lower()).strip("-")[:64]
             hint = f' (for example "{suggestion}")' if suggestion else ""
-            yield pb.finding("PB021", entity, ("id",),
-                             f'The id "{entity.id}" should use only lowercase letters, digits '
-                             f"and hyphens{hint}.")
+            yield report(entity, ("id",),
+                         f'The id "{entity.id}" should use only lowercase letters, digits '
+                         f"and hyphens{hint}.")
 
 
 @rule("PB022", "file-name-mismatch", E, "A persona's file name does not match its id.",
@@ -179,15 +76,15 @@ def invalid_id(pb):
       id: erin-ecommerce-founder
       name: Erin, the e-commerce founder
       """)
-def file_name_mismatch(pb):
+def file_name_mismatch(pb, report):
     """Where one file holds one entity (personas), the file is named after the id, so a
     reader can find a persona's file from its id and two files never hold the same one."""
     for persona in pb.of("persona"):
         stem = persona._file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if stem != persona.id:
-            yield pb.finding("PB022", persona, ("id",),
-                             f'The persona id "{persona.id}" does not match its file name '
-                             f'"{stem}"; rename the file to "{persona.id}.yaml" or change the id.')
+            yield report(persona, ("id",),
+                         f'The persona id "{persona.id}" does not match its file name '
+                         f'"{stem}"; rename the file to "{persona.id}.yaml" or change the id.')
 
 
 def _suggest(pb, kind, target) -> str:
@@ -224,7 +121,7 @@ _SPECIFIC = {("complaint", "escalation"), ("handoff", "escalation")}
           statement: You always talk to the people running your ads.
           personas: [erin-ecommerce-founder]
       """)
-def dangling_reference(pb):
+def dangling_reference(pb, report):
     """Every reference by id must name an existing entity of the right kind: a persona's value
     proposition, a stage's owner team, a handoff's nurture track. A dangling reference is a
     broken link on the site and a gap in the process."""
@@ -233,21 +130,21 @@ def dangling_reference(pb):
         if (src_kind, ref.path[0]) in _SPECIFIC:
             continue
         if not pb.exists(ref.kind, ref.target):
-            yield pb.finding("PB023", ref.source, ref.path,
-                             f'{_describe_source(ref.source)} refers to the {KIND_LABELS[ref.kind]} '
-                             f'"{ref.target}", which does not exist.{_suggest(pb, ref.kind, ref.target)}')
+            yield report(ref.source, ref.path,
+                         f'{_describe_source(ref.source)} refers to the {KIND_LABELS[ref.kind]} '
+                         f'"{ref.target}", which does not exist.{_suggest(pb, ref.kind, ref.target)}')
     for term in pb.of("term"):
         link = term.defined_by
         if link is None:
             continue
         if link.kind not in ENTITY_CLASSES:
-            yield pb.finding("PB023", term, ("defined_by", "kind"),
-                             f'The glossary term "{term.term}" is defined by a "{link.kind}", which is '
-                             "not a kind of entity; use one of: " + ", ".join(sorted(ENTITY_CLASSES)) + ".")
+            yield report(term, ("defined_by", "kind"),
+                         f'The glossary term "{term.term}" is defined by a "{link.kind}", which is '
+                         "not a kind of entity; use one of: " + ", ".join(sorted(ENTITY_CLASSES)) + ".")
         elif not pb.exists(link.kind, link.id):
-            yield pb.finding("PB023", term, ("defined_by", "id"),
-                             f'The glossary term "{term.term}" is defined by the {KIND_LABELS[link.kind]} '
-                             f'"{link.id}", which does not exist.{_suggest(pb, link.kind, link.id)}')
+            yield report(term, ("defined_by", "id"),
+                         f'The glossary term "{term.term}" is defined by the {KIND_LABELS[link.kind]} '
+                         f'"{link.id}", which does not exist.{_suggest(pb, link.kind, link.id)}')
 
 
 @rule("PB024", "orphan-entity", W, "An entity nothing uses where something should.",
@@ -267,7 +164,7 @@ def dangling_reference(pb):
           statement: Every month we walk you through your results on a call.
           personas: [erin]
       """)
-def orphan_entity(pb):
+def orphan_entity(pb, report):
     """Some entities only matter through what uses them: a value proposition no persona is
     targeted with, a qualifying question asked at no stage, a nurture track nothing sends leads
     to, a reason code no transition uses. They are usually left over from an old process."""
@@ -279,18 +176,18 @@ def orphan_entity(pb):
             used_reasons.update(route.reasons)
     for vp in pb.of("proposition"):
         if not vp.personas and not pb.referrers_of(vp):
-            yield pb.finding("PB024", vp, ("id",), f'The value proposition "{vp.id}" targets no '
-                             "persona and nothing refers to it; add the personas it is for.")
+            yield report(vp, ("id",), f'The value proposition "{vp.id}" targets no '
+                         "persona and nothing refers to it; add the personas it is for.")
     for q in pb.of("question"):
         if q.asked_at is None:
-            yield pb.finding("PB024", q, ("id",), f'The qualifying question "{q.id}" is asked at no '
-                             'stage; add "asked_at" with the stage where sales asks it.')
+            yield report(q, ("id",), f'The qualifying question "{q.id}" is asked at no '
+                         'stage; add "asked_at" with the stage where sales asks it.')
     for track in pb.of("nurture"):
         if not pb.referrers_of(track):
-            yield pb.finding("PB024", track, ("id",), f'No transition, handoff or persona sends '
-                             f'leads to the nurture track "{track.id}".')
+            yield report(track, ("id",), f'No transition, handoff or persona sends '
+                         f'leads to the nurture track "{track.id}".')
     for reason in pb.of("reason"):
         if reason.id not in used_reasons:
-            yield pb.finding("PB024", reason, ("id",), f'No transition or handoff uses the reason '
-                             f'code "{reason.id}".')
+            yield report(reason, ("id",), f'No transition or handoff uses the reason '
+                         f'code "{reason.id}".')
 
