@@ -30,7 +30,7 @@ from .diagram import lifecycle_svg
 from .playbook import Playbook
 from .rules._util import SCORE_FIELDS, exceeded_commitment, lower_bound, qualification_stage
 from .rules.scoring import max_scores
-from .diff import _show as _show_value
+from .diff import show_value as _show_value
 from .units import Duration, describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -375,7 +375,7 @@ def test_changed_statement_is_shown_in_full_with_the_changed_words_marked(exampl
 
 
 def test_marked_words_keep_line_breaks_and_escape_markdown():
-    from generator.diff import _marked, _md_escape, _md_mark, _text_mark, word_diff
+    from generator.diff.report import _marked, _md_escape, _md_mark, _text_mark, word_diff
     runs = word_diff("First line *stays*\nsecond line goes", "First line *stays*\nsecond line comes back")
     assert _marked(runs, _text_mark) == "First line *stays*\nsecond line [-goes-] {+comes back+}"
     assert _marked(runs, _md_mark, _md_escape) == "First line \\*stays\\*\nsecond line ~~goes~~ **comes back**"
