@@ -10,9 +10,11 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 import yaml
 
+from .kinds import KINDS
 from .model import ISO_10002_STEPS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -45,22 +47,8 @@ def has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in text)
 
 
-NEW_KINDS: dict[str, tuple[str, str | None]] = {
-    "persona": ("persona", None),
-    "stage": ("stage", "stages"),
-    "reason-code": ("reason", "reason_codes"),
-    "value-proposition": ("proposition", "value_propositions"),
-    "question": ("question", "qualifying_questions"),
-    "complaint": ("complaint", "complaint_procedures"),
-    "campaign": ("campaign", "campaigns"),
-    "goal": ("goal", "goals"),
-    "term": ("term", "glossary"),
-    "commitment": ("commitment", "service_commitments"),
-    "team": ("team", "teams"),
-    "nurture-track": ("nurture", "nurture_tracks"),
-    "handoff": ("handoff", "handoffs"),
-    "meeting": ("meeting", "meetings"),
-}
+# command word -> (model kind, section key; None for a persona file), from the kinds' table
+NEW_KINDS: dict[str, tuple[str, str | None]] = {k.new: (k.kind, k.section) for k in KINDS if k.new}
 
 
 def _role_of(pb, team_id: str | None) -> str | None:
@@ -87,7 +75,6 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
              negative: bool = False) -> tuple[list[str], list]:
     """The lines of a new entity (first line ``id: ...``) and any extra edits it needs;
     ``negative`` makes a persona a negative (exclusion) persona."""
-    todo = "TODO"
     common = [f"id: {scalar(ident)}"]
     if kind == "term":
         common.append(f"term: {scalar(name)}")
@@ -96,72 +83,135 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
     if owner:
         common.append(f"owner: {scalar(owner)}")
     common += ["status: draft", f"last_reviewed: {today.isoformat()}"]
-    extra: list = []
-    if kind == "persona" and negative:
-        common.insert(2, "kind: negative")
-        body = [f"summary: {scalar(todo + ': who we do not sell to, and why: in two or three sentences.')}",
-                "red_flags:",
-                f"  - text: {scalar(todo + ': what tells sales a lead is one of them')}"]
-    elif kind == "persona":
-        common.insert(2, "kind: buyer")
-        body = [f"summary: {scalar(todo + ': who they are, in two or three sentences.')}"]
-    elif kind == "stage":
-        stages = pb.stages
-        order = (stages[-1].order + 1) if stages else 1
-        body = [f"order: {order}", "terminal: true",
-                f"description: {scalar(todo + ': what a lead in this stage is, and who works it.')}"]
-        if stages:
-            extra.append(("transitions", [f"from: {scalar(stages[-1].id)}", f"to: {scalar(ident)}",
-                                          f"trigger: {scalar(todo + ': what moves a lead on to this stage.')}"],
+    if kind == "persona":
+        common.insert(2, "kind: negative" if negative else "kind: buyer")
+    new = _New(pb, ident, owner, today, negative)
+    body = _BODIES[kind](new)
+    return common + body, new.extra
+
+
+@dataclass
+class _New:
+    """What a skeleton's body may use: the playbook, the new id, its owner, the day."""
+
+    pb: object
+    ident: str
+    owner: str | None
+    today: dt.date
+    negative: bool
+    extra: list = field(default_factory=list)  # edits elsewhere: (section, lines, after id)
+
+
+def _todo(text: str = "") -> str:
+    return scalar(f"TODO: {text}" if text else "TODO")
+
+
+def _body(kind: str):
+    def register(fn):
+        _BODIES[kind] = fn
+        return fn
+    return register
+
+
+# the body of a new entity of each kind, after id, name, owner, status and last_reviewed
+_BODIES: dict = {}
+
+
+@_body("persona")
+def _persona(new: _New) -> list[str]:
+    if new.negative:
+        return [f"summary: {_todo('who we do not sell to, and why: in two or three sentences.')}",
+                "red_flags:", f"  - text: {_todo('what tells sales a lead is one of them')}"]
+    return [f"summary: {_todo('who they are, in two or three sentences.')}"]
+
+
+@_body("stage")
+def _stage(new: _New) -> list[str]:
+    stages = new.pb.stages
+    if stages:
+        new.extra.append(("transitions", [f"from: {scalar(stages[-1].id)}", f"to: {scalar(new.ident)}",
+                                          f"trigger: {_todo('what moves a lead on to this stage.')}"],
                           stages[-1].id))
-    elif kind == "reason":
-        body = [f"description: {scalar(todo + ': when sales uses this reason code.')}"]
-    elif kind == "proposition":
-        body = [f"statement: {scalar(todo + ': the promise, in the words marketing and sales both use.')}"]
-    elif kind == "question":
-        body = [f"question: {scalar(todo + ': the question, as sales asks it?')}",
-                f"purpose: {scalar(todo + ': what the answer tells us.')}"]
-    elif kind == "complaint":
-        role = _role_of(pb, owner)
-        body = [f"category: {scalar(ident)}"]
-        if role:
-            body += [f"case_owner: {scalar(role)}", f"spokesperson: {scalar(role)}"]
-        body.append("steps:")
-        body += [f"  - {{step: {step}, description: {scalar(todo)}}}" for step in ISO_10002_STEPS]
-    elif kind == "campaign":
-        starts = today + dt.timedelta(days=28)
-        body = [f"starts: {starts.isoformat()}",
-                f"offer: {scalar(todo + ': what prospects get.')}",
-                "sales_briefing:",
-                f"  date: {(starts - dt.timedelta(days=7)).isoformat()}"]
-        if owner:
-            body.append(f"  owner: {scalar(owner)}")
-    elif kind == "goal":
-        body = [f"metric: {scalar(todo + ': what is counted')}", f"target: {scalar(todo)}"]
-    elif kind == "term":
-        body = [f"definition: {scalar(todo + ': one sentence everyone agrees on.')}"]
-    elif kind == "commitment":
-        # a metric the checker knows keeps the new commitment valid; the TODO says to choose the right one
-        body = ["metric: response_time  # TODO: the metric promised (playbook rule PB307 lists them)",
-                f"value: {scalar(todo)}",
-                f"details: {scalar(todo + ': what exactly we deliver, and when.')}"]
-    elif kind == "team":
-        body = [f"description: {scalar(todo + ': what this team does for the playbook.')}"]
-    elif kind == "nurture":
-        body = [f"description: {scalar(todo + ': who is nurtured here, and until when.')}"]
-    elif kind == "handoff":
-        a, b = _handoff_stages(pb)
-        body = [f"from_stage: {scalar(a.id if a else todo)}", f"to_stage: {scalar(b.id if b else todo)}"]
-        if a is not None and a.owner:
-            body.append(f"from_team: {scalar(a.owner)}")
-        if b is not None and b.owner:
-            body.append(f"to_team: {scalar(b.owner)}")
-        body += ["follow_up:", "  within: 1d business"]
-    elif kind == "meeting":
-        body = ["cadence: monthly", f"description: {scalar(todo + ': what this meeting decides.')}"]
-    else:  # pragma: no cover - NEW_KINDS lists every kind handled above
-        raise KeyError(kind)
-    return common + body, extra
+    return [f"order: {(stages[-1].order + 1) if stages else 1}", "terminal: true",
+            f"description: {_todo('what a lead in this stage is, and who works it.')}"]
+
+
+@_body("reason")
+def _reason(new: _New) -> list[str]:
+    return [f"description: {_todo('when sales uses this reason code.')}"]
+
+
+@_body("proposition")
+def _proposition(new: _New) -> list[str]:
+    return [f"statement: {_todo('the promise, in the words marketing and sales both use.')}"]
+
+
+@_body("question")
+def _question(new: _New) -> list[str]:
+    return [f"question: {_todo('the question, as sales asks it?')}",
+            f"purpose: {_todo('what the answer tells us.')}"]
+
+
+@_body("complaint")
+def _complaint(new: _New) -> list[str]:
+    role = _role_of(new.pb, new.owner)
+    body = [f"category: {scalar(new.ident)}"]
+    if role:
+        body += [f"case_owner: {scalar(role)}", f"spokesperson: {scalar(role)}"]
+    return body + ["steps:"] + [f"  - {{step: {step}, description: {_todo()}}}" for step in ISO_10002_STEPS]
+
+
+@_body("campaign")
+def _campaign(new: _New) -> list[str]:
+    starts = new.today + dt.timedelta(days=28)
+    body = [f"starts: {starts.isoformat()}", f"offer: {_todo('what prospects get.')}",
+            "sales_briefing:", f"  date: {(starts - dt.timedelta(days=7)).isoformat()}"]
+    if new.owner:
+        body.append(f"  owner: {scalar(new.owner)}")
+    return body
+
+
+@_body("goal")
+def _goal(new: _New) -> list[str]:
+    return [f"metric: {_todo('what is counted')}", f"target: {_todo()}"]
+
+
+@_body("term")
+def _term(new: _New) -> list[str]:
+    return [f"definition: {_todo('one sentence everyone agrees on.')}"]
+
+
+@_body("commitment")
+def _commitment(new: _New) -> list[str]:
+    # a metric the checker knows keeps the new commitment valid; the TODO says to choose the right one
+    return ["metric: response_time  # TODO: the metric promised (playbook rule PB307 lists them)",
+            f"value: {_todo()}", f"details: {_todo('what exactly we deliver, and when.')}"]
+
+
+@_body("team")
+def _team(new: _New) -> list[str]:
+    return [f"description: {_todo('what this team does for the playbook.')}"]
+
+
+@_body("nurture")
+def _nurture(new: _New) -> list[str]:
+    return [f"description: {_todo('who is nurtured here, and until when.')}"]
+
+
+@_body("handoff")
+def _handoff(new: _New) -> list[str]:
+    a, b = _handoff_stages(new.pb)
+    body = [f"from_stage: {scalar(a.id if a else 'TODO')}", f"to_stage: {scalar(b.id if b else 'TODO')}"]
+    if a is not None and a.owner:
+        body.append(f"from_team: {scalar(a.owner)}")
+    if b is not None and b.owner:
+        body.append(f"to_team: {scalar(b.owner)}")
+    return body + ["follow_up:", "  within: 1d business"]
+
+
+@_body("meeting")
+def _meeting(new: _New) -> list[str]:
+    return ["cadence: monthly", f"description: {_todo('what this meeting decides.')}"]
 
 
 def name_of(entity) -> str:
