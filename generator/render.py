@@ -802,24 +802,50 @@ class Renderer:
 
         A whole-word match of an abbreviation makes each run of word characters in it a whole
         word of the text, so only abbreviations whose words all occur can match: one that is a
-        single word matches then, the others are looked for one by one. This finds every
-        abbreviation the abbr extension marks (it marks only whole words, longest first) and at
-        most a few that it will not mark because a longer one covers them; a definition that
-        marks nothing changes nothing on the page.
+        single word matches then. One of several words that begins and ends with a word
+        character occurs exactly when it equals the text from the start of one of its words to
+        the end of a later one, so it is looked up among those spans of the text (a set built
+        once per text); any other is looked for in the text. This finds every abbreviation the
+        abbr extension marks (it marks only whole words, longest first) and at most a few that it
+        will not mark because a longer one covers them; a definition that marks nothing changes
+        nothing on the page. The work grows with the text, not with text times glossary.
         """
         if self._abbr_words is None:
-            # each abbreviation under one of its words (those without any: under "")
+            # each abbreviation under one of its words (those without any: under ""), with how
+            # to find it: 0 a single word, n a span of n words, -1 a search of the text
             self._abbr_words = {}
             for word, _ in self.abbreviations:
-                tokens = frozenset(_WORD.findall(word))
+                parts = _WORD.findall(word)
+                tokens = frozenset(parts)
                 key = max(sorted(tokens), key=len, default="")
-                self._abbr_words.setdefault(key, []).append((word, tokens, _WORD.fullmatch(word) is None))
+                if _WORD.fullmatch(word):
+                    how = 0
+                elif parts and _is_word(word[0]) and _is_word(word[-1]):
+                    how = len(parts)
+                else:
+                    how = -1
+                self._abbr_words.setdefault(key, []).append((word, tokens, how))
         words = set(_WORD.findall(text))
         found = set()
+        spans: dict[int, set[str]] = {}
+        bounds = None
         for key in words.union([""]):
-            for word, tokens, search in self._abbr_words.get(key, ()):
-                if tokens <= words and (not search or _whole_word_in(word, text)):
+            for word, tokens, how in self._abbr_words.get(key, ()):
+                if not tokens <= words:
+                    continue
+                if how == 0:
                     found.add(word)
+                elif how < 0:
+                    if _whole_word_in(word, text):
+                        found.add(word)
+                else:
+                    if how not in spans:
+                        if bounds is None:
+                            bounds = [(hit.start(), hit.end()) for hit in _WORD.finditer(text)]
+                        spans[how] = {text[bounds[i][0]:bounds[i + how - 1][1]]
+                                      for i in range(len(bounds) - how + 1)}
+                    if word in spans[how]:
+                        found.add(word)
         return found
 
     # ------------------------------------------------------------ computed views
