@@ -28,7 +28,8 @@ from . import model as m
 from .config import Config
 from .diagram import lifecycle_svg
 from .playbook import Playbook
-from .rules._util import SCORE_FIELDS, exceeded_commitment, lower_bound, qualification_stage
+from .criteria import SCORE_FIELDS, lower_bound
+from .rules._util import exceeded_commitment, qualification_stage
 from .rules.scoring import max_scores
 from .diff import show_value as _show_value
 from .units import Duration, describe
@@ -931,7 +932,7 @@ class Renderer:
         buyers = [p for p in self.pb.personas if p.kind == "buyer"]
         if model is None or not buyers:
             return None
-        from .rules._util import conditions_by_field, intersects, to_range
+        from .criteria import conditions_by_field, intersects, to_range
         persona = sorted(buyers, key=lambda p: p.id)[0]
         ranges = conditions_by_field(persona.criteria)
         lines, totals = [], {"fit": 0.0, "engagement": 0.0}

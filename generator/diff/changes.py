@@ -9,7 +9,7 @@ from .. import model as m
 from ..findings import Finding
 from ..kinds import label as kind_label
 from ..playbook import Playbook
-from ..rules._util import SCORE_FIELDS, lower_bound
+from ..criteria import SCORE_FIELDS, lower_bound
 from ..metrics import asks_more
 from ..units import Duration, describe
 

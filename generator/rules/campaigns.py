@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..findings import Severity
 from ..units import describe
 from .registry import rule
-from ._util import campaign_price_verdict, exceeded_commitment, in_interval, to_range
-
+from ..criteria import in_interval, to_range
+from ._util import campaign_price_verdict, exceeded_commitment
 E, W = Severity.ERROR, Severity.WARNING
 
 

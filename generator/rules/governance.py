@@ -10,8 +10,8 @@ from ..model import KIND_LABELS, review_due
 from .registry import rule
 from ..metrics import Unreadable, exceeds, read_values
 from ..units import describe
-from ._util import SCORE_FIELDS, fmt, lower_bound, read_value
-
+from ..criteria import SCORE_FIELDS, lower_bound
+from ._util import fmt, read_value
 E, W = Severity.ERROR, Severity.WARNING
 
 _GOAL_TEAMS = """

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from ..findings import Severity
 from .registry import rule
-from ._util import fact_condition, fmt, lower_bound, qualification_stage
-
+from ..criteria import lower_bound
+from ._util import fact_condition, fmt, qualification_stage
 E, W = Severity.ERROR, Severity.WARNING
 
 

@@ -9,8 +9,8 @@ from ..findings import Severity
 from ..model import review_due
 from ..units import describe
 from .registry import rule
-from ._util import conditions_by_field, exceeded_commitment, intersects
-
+from ..criteria import conditions_by_field, intersects
+from ._util import exceeded_commitment
 E, W = Severity.ERROR, Severity.WARNING
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..findings import Severity
 from .registry import rule
-from ._util import (SCORE_FIELDS, conditions_by_field, fmt, intersects, lower_bound, mentions_field,
-                    qualification_stage, to_range)
+from ..criteria import SCORE_FIELDS, conditions_by_field, intersects, lower_bound, mentions_field, to_range
+from ._util import fmt, qualification_stage
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -71,7 +71,7 @@ from sqlglot import exp
 
 from .. import model as m
 from ..playbook import Playbook
-from ..rules._util import SCORE_FIELDS
+from ..criteria import SCORE_FIELDS
 
 LIST_FIELDS = ("confirmed",)
 REASON_FIELD = "rejection_reason"
