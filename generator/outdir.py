@@ -90,16 +90,17 @@ def _looks_like_sources(folder: Path, entries: list[str]) -> str | None:
     return None
 
 
-def check_target(target: Path, root: Path, what: str = "site folder") -> Path:
-    """The resolved ``target`` if playbook may replace it, else :class:`OutputRefused`."""
+def check_target(target: Path, root: Path, what: str = "site folder", example: str = "site/") -> Path:
+    """The resolved ``target`` if playbook may replace it, else :class:`OutputRefused`; the
+    messages call it ``what`` and suggest a folder such as ``example``."""
     try:
-        return _check_target(target, root, what)
+        return _check_target(target, root, what, example)
     except (OSError, RuntimeError) as exc:  # a name too long, a loop of symbolic links ...
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise OutputRefused(f"The {what} {target} cannot be used: {reason}.") from None
 
 
-def _check_target(target: Path, root: Path, what: str) -> Path:
+def _check_target(target: Path, root: Path, what: str, example: str = "site/") -> Path:
     shown = str(target)
     if target.is_symlink():
         raise OutputRefused(f"The {what} {shown} is a symbolic link; name a real folder.")
@@ -107,22 +108,22 @@ def _check_target(target: Path, root: Path, what: str) -> Path:
     root = root.resolve()
     home = Path.home().resolve()
     if path == Path(path.anchor):
-        raise OutputRefused(f"The {what} cannot be the root folder {shown}; name a new folder such as site/.")
+        raise OutputRefused(f"The {what} cannot be the root folder {shown}; name a new folder such as {example}.")
     if path == home:
-        raise OutputRefused(f"The {what} cannot be your home folder ({shown}); name a new folder such as site/.")
+        raise OutputRefused(f"The {what} cannot be your home folder ({shown}); name a new folder such as {example}.")
     if within(root, path):
         where = "the playbook's own folder" if path == root else "a folder that holds the playbook"
-        raise OutputRefused(f"The {what} {shown} is {where}; building there would replace the playbook. "
-                            "Name a new folder, such as site/.")
+        raise OutputRefused(f"The {what} {shown} is {where}; writing there would replace the playbook. "
+                            f"Name a new folder, such as {example}.")
     for name in SOURCE_DIRS:
         source = root / name
         if within(path, source.resolve()) or within(source, path):
             raise OutputRefused(f"The {what} {shown} holds or is inside the playbook's {name}/ folder; "
-                                "name a folder of its own, such as site/.")
+                                f"name a folder of its own, such as {example}.")
     for git_dir in _git_dirs(root):
         if within(path, git_dir) or within(git_dir, path):
             raise OutputRefused(f"The {what} {shown} is inside git's own folder ({git_dir}); "
-                                "name a folder of its own, such as site/.")
+                                f"name a folder of its own, such as {example}.")
     top = _git(path if path.exists() else path.parent, "--show-toplevel")
     if top is not None and path == Path(top).resolve():
         raise OutputRefused(f"The {what} {shown} is the root of a git work tree; name a folder inside it.")
@@ -139,8 +140,9 @@ def _check_target(target: Path, root: Path, what: str) -> Path:
         if entries and not is_marked(path):
             raise OutputRefused(
                 f"The {what} {shown} already holds files that playbook did not make, so it is left alone. "
-                f"Name a new or empty folder. (If it is a site an earlier version of playbook built, "
-                f"delete it once; every folder playbook makes now holds a {MARKER} file.)")
+                "Name a new or empty folder." + (
+                    f" (If it is a site an earlier version of playbook built, delete it once; every folder "
+                    f"playbook makes now holds a {MARKER} file.)" if example == "site/" else ""))
     return path
 
 

@@ -5,7 +5,7 @@ written in the warehouse's dialect by sqlglot: DuckDB, PostgreSQL, Spark SQL (Da
 BigQuery or Snowflake. ``--as select`` prints the query, ``--as view`` a ``CREATE OR REPLACE
 VIEW`` statement, ``--as dbt`` writes a dbt model and its ``schema.yml`` (sources, column
 descriptions and tests: unique and not-null lead ids, accepted stage, persona and nurture track
-values) into a folder of their own.
+values) into a folder made for them; other files in that folder are never removed.
 
 The query reads two tables, named by ``--leads`` and ``--events`` (for dbt: the sources
 ``crm.leads`` and ``crm.events``); the input contract is in ``generator.scoring.compile``.
@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
@@ -31,6 +32,11 @@ COMPILED_KINDS = ("scoring", "stage", "persona", "nurture", "reason", "handoff")
 MODEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Placeholders the dbt model's input tables are written as, then replaced by dbt's source().
 _SOURCE_MARK = "playbook_dbt_source_{}"
+# How a file playbook sql wrote begins (see ``header``), and the folder it suggests for dbt.
+HEADER_START = "Lead scores, stage, persona, red flags and nurture track per lead"
+WRITTEN_BY = "by `playbook sql --dialect "
+DBT_EXAMPLE = "models/playbook/"
+_TEMP_PREFIX = ".playbook-sql-"
 
 
 class SqlProblem(Exception):
@@ -60,13 +66,19 @@ _NAME_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]*$")
 
 
 def _table(name: str, dialect: str, what: str):
-    """``[catalog.][schema.]table`` as a table; each part letters, digits, ``_``, ``$`` or ``-``."""
+    """``[catalog.][schema.]table`` as a table; each part letters, digits, ``_``, ``$`` or ``-``
+    after a first letter or ``_``. A part with ``$`` or ``-``, or that is an SQL keyword (``order``,
+    ``select``), is written quoted, as the dialect quotes names."""
     from sqlglot import exp
     parts = name.split(".")
     if not 1 <= len(parts) <= 3 or not all(_NAME_PART.match(p) for p in parts):
         raise SqlProblem(f'{what} "{name}" is not a table name: write table, schema.table or '
-                         "catalog.schema.table, each part letters, digits and underscores.")
-    parts = [exp.to_identifier(p) for p in parts]
+                         "catalog.schema.table, each part a letter or underscore followed by letters, digits, "
+                         "underscores, $ or - (a part with $ or -, or that is an SQL keyword, is written quoted). "
+                         "Quotes, spaces and other characters are not accepted.")
+    from sqlglot.dialects.dialect import Dialect
+    keywords = {word for key in Dialect.get_or_raise(dialect).tokenizer_class.KEYWORDS for word in key.split()}
+    parts = [exp.to_identifier(p, quoted=True if p.upper() in keywords else None) for p in parts]
     table, db, catalog = parts[-1], (parts[-2] if len(parts) > 1 else None), (parts[0] if len(parts) > 2 else None)
     return exp.Table(this=table, db=db, catalog=catalog)
 
@@ -134,9 +146,9 @@ def compiled(pb, as_of: dt.date | None, dialect: str, leads: str = "leads", even
 def header(cfg, dialect: str, as_of: dt.date | None, shape: str, comment: str = "--") -> str:
     when = f"as of {as_of.isoformat()}" if as_of else "as of the warehouse's current date"
     title = " ".join((cfg.name + (f" {cfg.version}" if cfg.version else "")).split())
-    lines = [f"Lead scores, stage, persona, red flags and nurture track per lead, {when},",
+    lines = [f"{HEADER_START}, {when},",
              f"compiled from the definitions of {title}",
-             f"by `playbook sql --dialect {dialect} --as {shape}`. Change the playbook and compile again",
+             f"{WRITTEN_BY}{dialect} --as {shape}`. Change the playbook and compile again",
              "rather than editing this file."]
     return "".join(f"{comment} {line}\n" for line in lines)
 
@@ -253,22 +265,71 @@ def dbt_schema(pb, cfg, name: str, columns: list[str], dialect: str) -> dict:
     }
 
 
-def write_dbt(target: Path, root: Path, files: dict[str, str]) -> None:
-    """Write ``files`` as the folder ``target`` (new, empty or made by playbook), all at once."""
-    from .outdir import OutputRefused, check_target, clean_leftovers, replace, work_folder
+@dataclass
+class DbtWrite:
+    """What ``write_dbt`` did: the files it wrote, and the files of the folder it left alone."""
+
+    written: list[str]
+    earlier: list[str]   # models an earlier ``playbook sql`` wrote under another name
+    theirs: list[str]    # files playbook did not write
+
+
+def written_by_playbook(path: Path) -> bool:
+    """Whether ``path`` is a file ``playbook sql`` wrote: it opens with the header it writes."""
     try:
-        path = check_target(target, root, "dbt model folder")
-        clean_leftovers(path.parent)
-        work = work_folder(path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(work, 0o777 & ~umask)  # a folder for the team's dbt project, not a private one
-        try:
-            for rel, text in files.items():
-                (work / rel).write_text(text, encoding="utf-8")
-            replace(work, path, root, "dbt model folder")
-        finally:
-            if work.exists():
-                shutil.rmtree(work, ignore_errors=True)
+        if path.is_symlink() or not path.is_file():
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(2048).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return head.lstrip("-# ").startswith(HEADER_START) and WRITTEN_BY in head
+
+
+def write_dbt(target: Path, root: Path, files: dict[str, str]) -> DbtWrite:
+    """Write ``files`` into the folder ``target`` (new, empty or made by playbook).
+
+    Only those files are written, each replacing only a file ``playbook sql`` wrote (a file of
+    the same name it did not write stops it before anything is written); every other file in
+    the folder stays as it is and is named in the result.
+    """
+    from .outdir import MARKER, OutputRefused, check_target, is_marked, mark
+    try:
+        path = check_target(target, root, "dbt model folder", DBT_EXAMPLE)
+        entries = sorted(os.listdir(path)) if path.is_dir() else []
     except OutputRefused as exc:
         raise SqlProblem(str(exc)) from None
+    except OSError as exc:
+        raise SqlProblem(f"The dbt model folder {target} cannot be read: {exc.strerror or exc}.") from None
+    foreign = [rel for rel in files if os.path.lexists(path / rel) and not written_by_playbook(path / rel)]
+    if foreign:
+        raise SqlProblem(f"The dbt model folder {target} holds {' and '.join(foreign)}, which playbook sql did not "
+                         "write; it is left alone and nothing was written. Move it, or choose another --name or "
+                         "--output-dir.")
+    others = [n for n in entries if n not in files and n != MARKER and not n.startswith(_TEMP_PREFIX)]
+    earlier = [n for n in others if written_by_playbook(path / n)]
+    theirs = [n for n in others if n not in earlier]
+    umask = os.umask(0)
+    os.umask(umask)
+    temps: list[str] = []
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not is_marked(path):
+            mark(path)
+        staged = {}
+        for rel, text in files.items():
+            fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path)
+            temps.append(temp)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(temp, 0o666 & ~umask)  # files for the team's dbt project, not private ones
+            staged[rel] = temp
+        for rel, temp in staged.items():
+            os.replace(temp, path / rel)
+    except OSError as exc:
+        raise SqlProblem(f"The dbt model folder {target} cannot be written: {exc.strerror or exc}.") from None
+    finally:
+        for temp in temps:
+            if os.path.lexists(temp):
+                os.unlink(temp)
+    return DbtWrite(list(files), earlier, theirs)

@@ -260,3 +260,104 @@ def test_a_scoring_model_without_event_rules_compiles_for_dbt_too(tmp_path):
     assert result.exit_code == 0, result.output
     model = (tmp_path / "m" / "lead_scores.sql").read_text(encoding="utf-8")
     assert "source('crm', 'leads')" in model and "source('crm', 'events')" not in model
+
+
+# ---------------------------------------------------------------- the dbt folder keeps what is not playbook's
+
+
+def test_a_dbt_rerun_keeps_the_files_the_team_added_and_names_them(tmp_path):
+    out = tmp_path / "models" / "playbook"
+    assert invoke_in(LEDGER, "sql", "--as", "dbt", "--output-dir", out).exit_code == 0
+    (out / "README.md").write_text("Our notes on the playbook model.\n", encoding="utf-8")
+    (out / "lead_scores_extra.sql").write_text("select 1 as x\n", encoding="utf-8")
+    (out / "seeds").mkdir()
+    (out / "seeds" / "stages.csv").write_text("id\nmql\n", encoding="utf-8")
+    result = invoke_in(LEDGER, "sql", "--as", "dbt", "--dialect", "snowflake", "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    assert "--dialect snowflake" in (out / "lead_scores.sql").read_text(encoding="utf-8")
+    assert (out / "README.md").read_text(encoding="utf-8") == "Our notes on the playbook model.\n"
+    assert (out / "lead_scores_extra.sql").read_text(encoding="utf-8") == "select 1 as x\n"
+    assert (out / "seeds" / "stages.csv").is_file()
+    assert "Kept the files playbook did not write: README.md, lead_scores_extra.sql, seeds." in result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["playbook"]  # nothing left beside it
+    assert not [p for p in out.iterdir() if p.name.startswith(".playbook-sql-")]
+
+
+def test_a_dbt_file_of_the_same_name_the_team_wrote_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "m"
+    assert invoke_in(LEDGER, "sql", "--as", "dbt", "--output-dir", out).exit_code == 0
+    before = (out / "lead_scores.sql").read_text(encoding="utf-8")
+    (out / "schema.yml").write_text("version: 2\nmodels: []  # ours, by hand\n", encoding="utf-8")
+    result = invoke_in(LEDGER, "sql", "--as", "dbt", "--dialect", "postgres", "--output-dir", out)
+    assert result.exit_code == 2
+    assert "holds schema.yml, which playbook sql did not write" in result.output
+    assert "nothing was written" in result.output
+    assert (out / "schema.yml").read_text(encoding="utf-8") == "version: 2\nmodels: []  # ours, by hand\n"
+    assert (out / "lead_scores.sql").read_text(encoding="utf-8") == before
+
+
+def test_a_model_written_under_an_earlier_name_is_left_and_named(tmp_path):
+    out = tmp_path / "m"
+    assert invoke_in(LEDGER, "sql", "--as", "dbt", "--output-dir", out).exit_code == 0
+    result = invoke_in(LEDGER, "sql", "--as", "dbt", "--name", "pb_leads", "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [".playbook-output", "lead_scores.sql", "pb_leads.sql", "schema.yml"]
+    assert "Left as they were: lead_scores.sql, written by an earlier playbook sql" in result.output
+    assert "Kept the files" not in result.output
+
+
+def test_dbt_folder_refusals_speak_of_the_sql_folder_not_a_site(tmp_path):
+    root = tmp_path / "pb"
+    shutil.copytree(LEDGER, root)
+    messages = []
+    for target in (root, root / "definitions", root / ".git" / "x"):
+        result = invoke_in(root, "sql", "--as", "dbt", "--output-dir", target)
+        assert result.exit_code == 2, result.output
+        messages.append(result.output)
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "orders.sql").write_text("select 1", encoding="utf-8")
+    messages.append(invoke_in(LEDGER, "sql", "--as", "dbt", "--output-dir", folder).output)
+    for text in messages:
+        assert "dbt model folder" in text, text
+        assert not re.search(r"\bsite\b|\bbuild", text), text
+    assert "such as models/playbook/" in messages[0]
+
+
+# ---------------------------------------------------------------- table names: the message says what is accepted
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "snowflake", "bigquery", "spark"])
+def test_table_names_with_dollar_hyphen_or_a_keyword_are_written_quoted(dialect):
+    result = invoke_in(LEDGER, "sql", "--dialect", dialect, "--leads", "crm.trial-leads", "--events", "order",
+                       "--as-of", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    query = sqlglot.parse_one(result.stdout, read=dialect)
+    tables = {(t.db, t.name) for t in query.find_all(sqlglot.exp.Table)}
+    assert ("crm", "trial-leads") in tables and ("", "order") in tables
+
+
+def test_the_quoted_names_accepted_run_on_duckdb():
+    import duckdb
+    from generator.check import run_check
+    from generator.config import Config
+    from generator.warehouse import input_tables
+    contract = input_tables(run_check(LEDGER, Config()).playbook)
+    con = duckdb.connect()
+    con.execute('CREATE SCHEMA "crm$2"')
+    con.execute('CREATE TABLE "crm$2"."trial-leads" (' + ", ".join(f'"{c}" {t}' for c, t, _ in contract["leads"]) + ")")
+    con.execute('CREATE TABLE "select" (lead_id VARCHAR, event VARCHAR, occurred DATE)')
+    con.execute("""INSERT INTO "crm$2"."trial-leads" (lead_id, firm_type) VALUES ('a', 'accounting-firm')""")
+    result = invoke_in(LEDGER, "sql", "--leads", "crm$2.trial-leads", "--events", "select", "--as-of", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in con.execute(result.stdout).fetchall()] == ["a"]
+
+
+@pytest.mark.parametrize("name", ["crm.leads; drop table x", '"crm".leads', "crm.$leads", "9leads", "a.b.c.d",
+                                  "crm..leads", "crm.le ads"])
+def test_a_name_outside_what_the_message_accepts_is_refused_by_that_message(name):
+    result = invoke_in(LEDGER, "sql", "--leads", name)
+    assert result.exit_code == 2
+    assert f'--leads "{name}" is not a table name' in result.output
+    assert "each part a letter or underscore followed by letters, digits, underscores, $ or -" in result.output
+    assert "SELECT" not in result.output

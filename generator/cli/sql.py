@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..warehouse import (DBT_SOURCE, DEFAULT_NAME, DIALECTS, MODEL_NAME, SHAPES, SqlProblem, as_view,
+from ..warehouse import (DBT_EXAMPLE, DBT_SOURCE, DEFAULT_NAME, DIALECTS, MODEL_NAME, SHAPES, SqlProblem, as_view,
                          blocking_errors, compiled, dbt_model_sql, dbt_schema, header, render, write_dbt)
 from ..workspace import UsageFailure, locate_playbook, read_settings
 from .options import as_of_option, config_option, playbook_path
@@ -30,7 +30,8 @@ from .options import as_of_option, config_option, playbook_path
 @click.option("--events", "events_table", default="events", show_default=True, metavar="TABLE",
               help="The table of lead events the query reads (select and view).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="For --as dbt: the folder to write the model and schema.yml into (new, empty, or made by playbook).")
+              help="For --as dbt: the folder to write the model and schema.yml into (new, empty, or made by playbook); "
+                   "other files in it are kept.")
 @config_option
 def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir, config_file):
     """Print the playbook's scoring as SQL for a warehouse, or write it as a dbt model.
@@ -63,7 +64,7 @@ def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir
     if output_dir is not None:
         from ..outdir import OutputRefused, check_target
         try:  # refuse a folder playbook may not write before doing any work
-            check_target(output_dir, root, "dbt model folder")
+            check_target(output_dir, root, "dbt model folder", DBT_EXAMPLE)
         except OutputRefused as exc:
             raise UsageFailure(str(exc)) from None
     result = run_check(root, cfg, dt.date.today())
@@ -88,9 +89,14 @@ def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir
             columns = list(compiled(pb, day, dialect).named_selects)
             schema = yaml.safe_dump(dbt_schema(pb, cfg, name, columns, dialect), sort_keys=False, allow_unicode=True,
                                     width=100)
-            write_dbt(output_dir, root, {f"{name}.sql": model,
-                                         "schema.yml": header(cfg, dialect, day, shape, "#") + schema})
+            done = write_dbt(output_dir, root, {f"{name}.sql": model,
+                                                "schema.yml": header(cfg, dialect, day, shape, "#") + schema})
             click.echo(f"Wrote the dbt model {name} ({dialect}) and its schema.yml into {output_dir}.")
+            if done.theirs:
+                click.echo(f"Kept the files playbook did not write: {_names(done.theirs)}.")
+            if done.earlier:
+                click.echo(f"Left as they were: {_names(done.earlier)}, written by an earlier playbook sql under "
+                           "another --name; delete them if dbt should no longer build them.")
             return
         query = compiled(pb, day, dialect, leads_table, events_table)
         if shape == "view":
@@ -98,3 +104,8 @@ def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir
         click.echo(header(cfg, dialect, day, shape) + render(query, dialect) + ";")
     except SqlProblem as exc:
         raise UsageFailure(str(exc)) from None
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
