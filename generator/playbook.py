@@ -6,19 +6,19 @@ are remembered so that references to them do not also show up as dangling.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from . import model as m
 from .findings import Finding, Location
 from .kinds import BY_KIND
 from .metrics import registry
+from .validation import unknown_message, validation_findings
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, LoadedFile, load_file, locate, locate_key, read_text
 
 PERSONA_DIR = "personas"
@@ -225,7 +225,7 @@ def _add_definitions(pb: Playbook, loaded: LoadedFile):
         section = m.SECTIONS.get(key)
         where = Location(loaded.path, *data.key_locs[key])
         if section is None:
-            pb.findings.append(Finding("PB012", where, _unknown(key, m.SECTIONS, "section")))
+            pb.findings.append(Finding("PB012", where, unknown_message(key, m.SECTIONS, "section")))
             continue
         if section.value_type is not None:
             _add_setting(pb, section, value, data, loaded.path, where)
@@ -267,7 +267,7 @@ def _add_metrics(pb: Playbook, value, data, path: str, where: Location):
         try:
             declaration = m.MetricDeclaration.model_validate(item)
         except ValidationError as exc:
-            pb.findings.extend(_validation_findings(exc, data, path, ("metrics", index), m.MetricDeclaration,
+            pb.findings.extend(validation_findings(exc, data, path, ("metrics", index), m.MetricDeclaration,
                                                     "metric declaration", ident))
             continue
         declaration._raw, declaration._file, declaration._base = data, path, ("metrics", index)
@@ -287,7 +287,7 @@ def _add_setting(pb: Playbook, section: m.Section, value, data, path: str, where
     try:
         parsed = adapter.validate_python(value if value is not None else [])
     except ValidationError as exc:
-        pb.findings.extend(_validation_findings(exc, data, path, (section.key,), None, section.key))
+        pb.findings.extend(validation_findings(exc, data, path, (section.key,), None, section.key))
         return
     if section.key == "transitions":
         for index, transition in enumerate(parsed):
@@ -314,7 +314,7 @@ def _add_entity(pb: Playbook, cls: type[m.Entity], raw, path: str, base: tuple, 
     try:
         entity = cls.model_validate(raw)
     except ValidationError as exc:
-        pb.findings.extend(_validation_findings(exc, root, path, base, cls, label,
+        pb.findings.extend(validation_findings(exc, root, path, base, cls, label,
                                                 ident if isinstance(ident, str) else None))
         return
     entity._raw, entity._file, entity._base = root, path, base
@@ -340,135 +340,3 @@ def _resolve(pb: Playbook):
     for (kind, target), refs in list(pb.referrers.items()):
         if kind == "role" and target not in pb.roles and target in pb.known_ids["team"]:
             pb.referrers[("team", target)].extend(refs)
-
-
-# ---------------------------------------------------------------- validation messages
-
-
-def _unknown(key: str, allowed, what: str = "field") -> str:
-    msg = f'Unknown {what} "{key}".'
-    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-    if close:
-        msg += f' Did you mean "{close[0]}"?'
-    elif allowed:
-        names = sorted(allowed)
-        if len(names) <= 12:
-            msg += " Allowed here: " + ", ".join(names) + "."
-    return msg
-
-
-def _field_names(cls) -> list[str]:
-    return [info.alias or name for name, info in cls.model_fields.items()]
-
-
-def _class_at(cls, loc: tuple):
-    """The model class found by following ``loc`` from ``cls`` (for "did you mean")."""
-    from typing import get_args, get_origin
-    current = cls
-    for step in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        if isinstance(step, int):
-            continue
-        field = None
-        for name, info in current.model_fields.items():
-            if step in (name, info.alias):
-                field = info
-        if field is None:
-            return None
-        annotation = field.annotation
-        while True:
-            origin = get_origin(annotation)
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            if origin is list and args:
-                annotation = args[0]
-                continue
-            if origin is not None and args and not (isinstance(annotation, type)):
-                models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-                if models:
-                    annotation = models[0]
-                    continue
-                inner = [a for a in args if get_origin(a) is list]
-                if inner:
-                    annotation = inner[0]
-                    continue
-            break
-        current = annotation
-    return current
-
-
-_TYPE_WORDS = {
-    "int_parsing": "should be a whole number", "int_type": "should be a whole number",
-    "int_from_float": "should be a whole number",
-    "float_parsing": "should be a number", "float_type": "should be a number",
-    "bool_parsing": "should be true or false", "bool_type": "should be true or false",
-    "date_parsing": "should be a date like 2026-03-31", "date_from_datetime_parsing":
-    "should be a date like 2026-03-31", "date_type": "should be a date like 2026-03-31",
-    "string_type": "should be text", "list_type": "should be a list",
-    "dict_type": "should be a mapping of fields", "model_type": "should be a mapping of fields",
-    "model_attributes_type": "should be a mapping of fields",
-}
-
-
-def _validation_findings(exc: ValidationError, root, path: str, base: tuple, cls, label: str,
-                         ident: str | None = None) -> list[Finding]:
-    out: list[Finding] = []
-    seen: set[tuple] = set()
-    what = f'{label} "{ident}"' if ident else (f"this {label}" if cls else f'"{label}"')
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # drop union branch names and other steps that are not in the YAML
-        steps, node = [], root
-        for step in base:
-            node = node[step] if isinstance(node, (LocDict, LocList)) else None
-        for step in loc:
-            if isinstance(node, LocDict) and isinstance(step, str) and step in node:
-                steps.append(step)
-                node = node[step]
-            elif isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
-                steps.append(step)
-                node = node[step]
-            elif err["type"] in ("missing", "extra_forbidden") and step == loc[-1]:
-                steps.append(step)
-                break
-            else:
-                if not isinstance(step, (str, int)) or isinstance(node, (LocDict, LocList)):
-                    continue
-                break
-        steps_t = tuple(steps)
-        field = ".".join(str(s) if isinstance(s, str) else f"[{s}]" for s in steps_t).replace(".[", "[")
-        kind = err["type"]
-        if kind == "missing":
-            code = "PB011"
-            where = locate(root, base + steps_t[:-1])
-            msg = f'The {what} is missing the required field "{steps_t[-1] if steps_t else "?"}".'
-        elif kind == "extra_forbidden":
-            code = "PB012"
-            where = locate_key(root, base + steps_t)
-            owner = _class_at(cls, steps_t[:-1]) if cls else None
-            allowed = _field_names(owner) if isinstance(owner, type) and issubclass(owner, BaseModel) else []
-            msg = _unknown(str(steps_t[-1]) if steps_t else "?", allowed) + f" (in the {what})"
-        else:
-            code = "PB010"
-            where = locate(root, base + steps_t)
-            if kind in _TYPE_WORDS:
-                problem = _TYPE_WORDS[kind]
-            elif kind == "literal_error":
-                problem = "should be one of: " + err.get("ctx", {}).get("expected", "").replace("'", "")
-            elif kind == "value_error":
-                problem = str(err["msg"]).removeprefix("Value error, ")
-            elif kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
-                problem = str(err["msg"]).replace("Input should be", "should be")
-            else:
-                problem = str(err["msg"]).replace("Input should be", "should be")
-            got = err.get("input")
-            shown = f' (it is "{got}")' if isinstance(got, str) and len(got) < 60 and kind != "value_error" else ""
-            msg = f'In the {what}, "{field or label}" {problem}{shown}.'
-        line, col = where or (1, 1)
-        key = (code, line, col)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(Finding(code, Location(path, line, col), msg,
-                           entity=(cls.KIND, ident) if cls and ident else None))
-    return out
