@@ -11,13 +11,12 @@ from .base import (Ref, TeamRef, RoleRef, PersonaRef, StageRef, NurtureRef, Prop
                    GoalRef, Status, Model, MAX_REVIEW_EVERY_DAYS, LATEST_REVIEWED, review_due, Entity)
 from .criteria import (Ops, Condition, Criteria, Signal, METRIC_HELP, METRIC_NAME, VALUE_HELP,
                        MetricDeclaration, Promise)
-from .entities import (Role, ExampleEvent, Expectation, LeadExample, Team, Commitment, Objection,
-                       EVIDENCE_SOURCES, Evidence, JourneyStep, Psychographics, Persona, CrmMapping, Stage,
-                       Transition, ReasonCode, Escalation, FollowUp, Rejection, Handoff, NurtureTrack,
-                       ScoringRule, Decay, ScoringGroup, Band, ScoringModel, Canvas, Positioning, Statements,
-                       Proposition, FRAMEWORKS, Answer, Question, ISO_10002_STEPS, ComplaintStep, Severity,
-                       EscalationLevel, ComplaintProcedure, Briefing, FaqEntry, Campaign, Goal, EntityLink,
-                       Term, Meeting)
+from .parts import (Role, ExampleEvent, Expectation, LeadExample, Objection, EVIDENCE_SOURCES, Evidence,
+                    JourneyStep, Psychographics, CrmMapping, Transition, Escalation, FollowUp, Rejection,
+                    ScoringRule, Decay, ScoringGroup, Band, Canvas, Positioning, Statements, FRAMEWORKS, Answer,
+                    ISO_10002_STEPS, ComplaintStep, Severity, EscalationLevel, Briefing, FaqEntry, EntityLink)
+from .entities import (Team, Commitment, Persona, Stage, ReasonCode, Handoff, NurtureTrack, ScoringModel,
+                       Proposition, Question, ComplaintProcedure, Campaign, Goal, Term, Meeting)
 from .tables import (ENTITY_CLASSES, KIND_LABELS, Section, SECTIONS, FILE_KINDS)
 from .refs import (model_ref_plan, iter_refs)
 

@@ -7,11 +7,13 @@ from typing import Literal
 from .. import kinds as entity_kinds
 from .base import Entity
 from .criteria import MetricDeclaration
-from .entities import Transition, FRAMEWORKS
+from . import entities
+from .parts import FRAMEWORKS, Transition
 
 
 def _classes() -> dict[str, type[Entity]]:
-    found = {c.KIND: c for c in Entity.__subclasses__() if c.KIND}
+    found = {c.KIND: c for c in vars(entities).values()
+             if isinstance(c, type) and issubclass(c, Entity) and c.KIND}
     missing = [k.kind for k in entity_kinds.KINDS if k.kind not in found]
     unlisted = sorted(set(found) - set(entity_kinds.BY_KIND))
     if missing or unlisted:  # pragma: no cover - a kind is one row in kinds.py and one class here

@@ -79,7 +79,7 @@ BUILTIN: tuple[Rule, ...] = (
             """),
 
     builtin("PB010", "invalid-value", E, "A value has the wrong type or form.",
-            raised_by="the loader and the model, generator/load.py and generator/playbook.py",
+            raised_by="the loader and the model, generator/load.py, generator/playbook.py and generator/validation.py",
             explanation="""
             The field exists but its value is not what the playbook expects: text where a number is
             needed, a duration without a unit, a status outside draft/approved/deprecated.""",
@@ -97,7 +97,7 @@ BUILTIN: tuple[Rule, ...] = (
             """),
 
     builtin("PB011", "missing-field", E, "A required field is missing.",
-            raised_by="the model, generator/playbook.py",
+            raised_by="the model, generator/playbook.py and generator/validation.py",
             explanation="""
             Every entity needs at least an ``id`` and a ``name``; some kinds need more (a stage needs
             its ``order``, a value proposition its ``statement``).""",
@@ -114,7 +114,7 @@ BUILTIN: tuple[Rule, ...] = (
             """),
 
     builtin("PB012", "unknown-field", E, "A field or section the playbook does not know.",
-            raised_by="the model, generator/playbook.py",
+            raised_by="the model, generator/playbook.py and generator/validation.py",
             explanation="""
             Usually a typo: the value would be silently ignored, so it is refused and the closest known
             name is suggested.""",
