@@ -13,6 +13,10 @@ from ..output import FORMATS, in_scope, render
 from ..workspace import UsageFailure, locate_playbook, read_settings
 from .options import color_option, config_option, format_option, playbook_path, today_option
 
+# Formats a CI runner reads from standard output: printed even when -o also writes them to a file.
+STDOUT_FORMATS = ("text", "github")
+
+
 def _parse_outputs(ctx, param, values) -> list[tuple[str, Path]]:
     """``-o FORMAT=FILE`` values → [(format, path)], checked before the playbook is read."""
     outputs: list[tuple[str, Path]] = []
@@ -109,7 +113,9 @@ def check(path, fmt, outputs, fail_on, config_file, today, baseline_file, genera
 
     \b
     Formats: text, json, github (workflow annotations), sarif, junit,
-    gitlab (code quality), markdown.
+    gitlab (code quality), markdown. A format -o writes to a file is not
+    printed as well: standard output gets the text report instead (github
+    annotations excepted, which the runner reads from standard output).
 
     \b
     Example:
@@ -163,6 +169,8 @@ def check(path, fmt, outputs, fail_on, config_file, today, baseline_file, genera
         click.echo(f"Recorded {n} finding{'' if n == 1 else 's'} ({len(data['findings'])} distinct) "
                    f"in the baseline {generate_file}.")
         return
+    if fmt not in STDOUT_FORMATS and fmt in {out_fmt for out_fmt, _ in outputs}:
+        fmt = "text"  # the report is in its file; the log gets what a person reads
     colour = (sys.stdout.isatty() if color is None else color) and fmt == "text"
     click.echo(render(fmt, result, colour=colour, prefix=prefix, hidden=hidden, scope=scope), color=colour)
     threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}[fail_on]

@@ -66,6 +66,7 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
             raise UsageFailure(f"--output {output}: the name should end in .csv, .json or .parquet.")
         if output.resolve() == leads.resolve():
             raise UsageFailure(f"--output {output} is the file being scored; write the results elsewhere.")
+        _check_output(output)
         fmt, shown = kinds[output.suffix.lower()], "table"
     result = run_check(root, cfg, dt.date.today())
     if result.counts.get("error"):
@@ -163,3 +164,14 @@ def _out_of_memory(leads: Path, memory_limit: str | None, exc: Exception) -> cli
                err=True)
     return click.exceptions.Exit(1)
 
+
+def _check_output(output: Path) -> None:
+    """Refuse an --output the results could not be written to, before any work is done."""
+    import os
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageFailure(f"--output {output}: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageFailure(f"--output {output}: the folder {parent} cannot be written.")
+    if os.path.lexists(output) and (output.is_symlink() or not output.is_file()):
+        raise UsageFailure(f"--output {output} is not a regular file; name a file to write the results to.")
