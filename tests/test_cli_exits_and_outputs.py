@@ -130,3 +130,52 @@ def test_the_starter_gitignore_leaves_out_what_builds_and_ci_write(tmp_path):
         assert rel in untracked, rel
     # and what init wrote is all there to commit
     assert "playbook.yaml" in untracked and ".gitlab-ci.yml" in untracked
+
+
+# ---------------------------------------------------------------- exit codes, as README documents them
+
+
+def _exit_table() -> dict[str, str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            first, meaning = line.split("|")[1:3]
+            for command in re.findall(r"`([a-z]+)`", first):
+                rows[command] = meaning.strip()
+    return rows
+
+
+def test_readme_says_what_exit_1_means_for_every_command():
+    from generator.cli import main
+    assert set(_exit_table()) == set(main.commands)
+
+
+@pytest.fixture
+def pb(tmp_path):
+    root = tmp_path / "pb"
+    shutil.copytree(LEDGER, root)
+    return root
+
+
+def test_build_exits_1_when_the_site_engine_stops(pb, tmp_path):
+    (pb / "playbook" / "index.md").write_text("# Home\n\n[Nowhere](missing-page.md)\n", encoding="utf-8")
+    result = invoke_in(tmp_path, "build", pb, "--strict", "--site-dir", tmp_path / "site", "--today", "2026-11-22")
+    assert result.exit_code == 1, result.output
+    assert "The site engine (properdocs) failed; the previous site is unchanged." in result.output
+    assert "missing-page.md" in result.output
+    assert not (tmp_path / "site").exists()
+    assert "engine stopped" in _exit_table()["build"]
+
+
+def test_build_exits_1_on_check_errors_and_2_when_asked_wrongly(pb, tmp_path):
+    result = invoke_in(tmp_path, "build", BROKEN, "--site-dir", tmp_path / "site")
+    assert result.exit_code == 1
+    assert "The site was not built" in result.output
+    for args in (("--site-dir", pb / "definitions"), ("--engine", "hugo"), ("--today", "tomorrow")):
+        result = invoke_in(tmp_path, "build", pb, *args)
+        assert result.exit_code == 2, (args, result.output)
+    (pb / "mkdocs.yml").write_text("nav: 3\n", encoding="utf-8")
+    result = invoke_in(tmp_path, "build", pb, "--site-dir", tmp_path / "site")
+    assert result.exit_code == 2 and "mkdocs.yml" in result.output

@@ -74,9 +74,10 @@ def sql(path, dialect, shape, as_of, name, leads_table, events_table, output_dir
             click.echo(f"{f.location}: {f.code} {f.message}", err=True)
         if len(errors) > 20:
             click.echo(f"... and {len(errors) - 20} more.", err=True)
-        raise UsageFailure(f"The playbook has {len(errors)} error(s) in its definitions of scoring, stages, "
-                           "personas or structure, so the SQL would not mean what the team agreed. "
-                           "Fix them (see `playbook check`) and compile again.")
+        click.echo(f"The playbook has {len(errors)} error(s) in its definitions of scoring, stages, "
+                   "personas or structure, so the SQL would not mean what the team agreed. "
+                   "Fix them (see `playbook check`) and compile again.", err=True)
+        raise SystemExit(1)  # as build stops on check errors: what the playbook holds, not how it was asked
     if result.playbook.scoring is None:
         raise UsageFailure("The playbook has no scoring model (definitions/scoring.yaml): there is nothing to "
                            "compile to SQL.")
