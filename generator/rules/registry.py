@@ -58,10 +58,15 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, fail: str, o
 
         register_rule(Rule(code, name, severity, summary, inspect.cleandoc(func.__doc__ or ""),
                            inspect.cleandoc(fail), inspect.cleandoc(ok), check,
-                           func.__module__.rsplit(".", 1)[-1]))
+                           _area(func.__module__)))
         return func
 
     return register
+
+
+def _area(module: str) -> str:
+    """A rule's area is its module under ``rules`` (``rules.lifecycle.handoffs``: lifecycle)."""
+    return module.partition(".rules.")[2].split(".")[0]
 
 
 def register_rule(r: Rule) -> None:
