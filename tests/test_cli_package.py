@@ -98,6 +98,21 @@ def test_path_and_the_old_option_naming_two_playbooks_is_a_usage_error(tmp_path)
     assert invoke("review", SECOND, "--path", SECOND, "--today", "2026-11-22").exit_code == 0
 
 
+def test_every_command_that_reads_a_playbook_takes_config():
+    for name in PLAYBOOK_COMMANDS:
+        assert "config_file" in {p.name for p in main.commands[name].params}, name
+
+
+def test_every_command_reads_the_configuration_config_names(tmp_path):
+    bad = tmp_path / "other.yaml"
+    bad.write_text("rules:\n  PB000: error\n", encoding="utf-8")
+    leading = {"score": (SECOND / "leads" / "trial-export.csv",), "new": ("team", "Finance"), "diff": ("HEAD", "HEAD")}
+    for name in sorted(PLAYBOOK_COMMANDS - {"serve"}):
+        result = invoke(name, *leading.get(name, ()), SECOND, "--config", bad)
+        assert result.exit_code == 2, (name, result.output)
+        assert "Configuration error" in result.output and "PB000" in result.output, (name, result.output)
+
+
 def test_shared_options_mean_the_same_everywhere():
     for name, command in main.commands.items():
         params = {p.name: p for p in command.params}

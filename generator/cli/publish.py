@@ -60,14 +60,15 @@ def publish(version, path, aliases, set_default, branch, remote, push, force, ti
 @playbook_path
 @click.option("--branch", default=None)
 @format_option(["text", "json"], "text")
-def versions(path, branch, fmt):
+@config_option
+def versions(path, branch, fmt, config_file):
     """List the published versions, newest first."""
     import json
 
     from ..gitrefs import GitError
     from ..publish import list_versions
     root, found, _ = locate_playbook(path)
-    cfg = read_settings(found)
+    cfg = read_settings(config_file or found)
     try:
         branch, items = list_versions(root, cfg, branch)
     except GitError as exc:
