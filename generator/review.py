@@ -126,8 +126,8 @@ def agenda(pb, today: dt.date, default_days: int | None, within: int | None,
         if key in seen:  # a duplicate id is reported by the check; list the first one only
             continue
         seen.add(key)
-        every = entity.review_every_days or default_days
-        due = review_due(entity.last_reviewed, every)
+        every = entity.review_every(default_days)
+        due = entity.review_due(default_days)
         if due is None:
             continue
         if not (due < today or (horizon is not None and due <= horizon)):

@@ -81,3 +81,11 @@ class Entity(Model):
             raise ValueError(f"is {value.isoformat()}, too far in the future to plan the next review; "
                              "write the day it was last reviewed")
         return value
+
+    def review_every(self, default_days: int | None) -> int | None:
+        """Days between reviews: the entity's own interval, else the playbook's default."""
+        return self.review_every_days or default_days
+
+    def review_due(self, default_days: int | None) -> dt.date | None:
+        """The day the entity's next review falls due (None: never reviewed, or no interval)."""
+        return review_due(self.last_reviewed, self.review_every(default_days))

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from ..findings import Severity
-from ..model import KIND_LABELS, review_due
+from ..model import KIND_LABELS
 from .registry import rule
 from ..metrics import Unreadable, exceeds, read_values
 from ..units import describe
@@ -177,10 +177,6 @@ def _term_against_commitment(pb, report, term, commitment):
                      f"{describe(commitment.value)}; say what the commitment says.")
 
 
-def _due(entity, default_days: int | None) -> dt.date | None:
-    return review_due(entity.last_reviewed, entity.review_every_days or default_days)
-
-
 @rule("PB704", "review-overdue", W, "An entity is past its review date.",
       fail="""
       teams:
@@ -196,7 +192,7 @@ def review_overdue(pb, report):
     today = getattr(pb, "today", None) or dt.date.today()
     default = getattr(pb, "review_every_days", None)
     for entity in pb.all_entities:
-        due = _due(entity, default)
+        due = entity.review_due(default)
         if due and due < today:
             yield report(entity, ("last_reviewed",),
                          f'The {KIND_LABELS[entity.KIND]} "{entity.id}" was due for review on {due} '
