@@ -1,8 +1,11 @@
 """The playbook's configuration file, ``playbook.yaml``, found from a folder upwards.
 
 It holds the playbook's name and version, rule severities, per-path ignores, the default
-review interval and the file size limit. A mistake in it is a configuration error (exit 2),
-never silently ignored.
+review interval, the file size limit and the site, diff, publish and score settings. One
+pydantic model, :class:`Config`, is both what the commands read and the source of
+``schemas/playbook-config.schema.json``. A mistake in the file is a configuration error
+(exit 2) located at the offending key or value and told in the project's words, never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ import difflib
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Callable, Literal, NamedTuple
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, \
+    WithJsonSchema
+from pydantic.dataclasses import dataclass
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 from .findings import Location, Severity
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList, load_bytes
@@ -20,9 +30,8 @@ from .model import MAX_REVIEW_EVERY_DAYS
 from .rules import RULES, by_name_or_code
 
 CONFIG_NAME = "playbook.yaml"
-_KEYS = ("name", "version", "description", "rules", "ignore", "review_every_days",
-         "max_file_bytes", "site", "diff", "publish", "score")
 CRM_NAMES = ("hubspot", "salesforce")  # the presets of `playbook score --crm`
+GRADE_NAMES = ("breaking", "warning", "info", "off")  # how `playbook diff` may grade an impact
 
 
 class ConfigError(Exception):
@@ -78,35 +87,181 @@ def read_limited(path: Path, limit: int, what: str) -> bytes:
     return raw
 
 
+# ---------------------------------------------------------------- the settings, as one model
+#
+# The loader reads every scalar as text, so the validators below read digits and words; the
+# JSON Schema editors use (schemas/playbook-config.schema.json) is generated from these types.
+
 _WHOLE = re.compile(r"[0-9]{1,15}")
-_LIMITS = {"review_every_days": (MAX_REVIEW_EVERY_DAYS, "days", "100 years"),
-           "max_file_bytes": (2**30, "bytes", "1 GiB")}
+MAX_FILE_BYTES_LIMIT = 2**30
 
 
-@dataclass
+def _problem() -> PydanticCustomError:
+    """A value the settings refuse; what the user reads is chosen by :data:`_PROBLEMS`."""
+    return PydanticCustomError("playbook", "refused")
+
+
+def _whole_number(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)
+    raise _problem()
+
+
+def _rule_code(key: str) -> str:
+    found = by_name_or_code(key)
+    if found is None:
+        raise _problem()
+    return found.code
+
+
+def _severity(value) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    try:
+        return Severity.parse(value if isinstance(value, str) else "")
+    except KeyError:
+        raise _problem() from None
+
+
+def _impact(code: str) -> str:
+    from .diff import IMPACTS
+    if code not in IMPACTS:
+        raise _problem()
+    return code
+
+
+def _one_or_many(value):
+    """One text where a list is expected is a list of that one."""
+    return [value] if isinstance(value, str) else value
+
+
+def _no_rules(value):
+    return [] if not value else _one_or_many(value)
+
+
+class _OneOrMany:
+    """In the schema, a list whose single item may also be written on its own, as the loader reads it."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        return {"anyOf": [schema["items"], schema]}
+
+
+def _name(text: str) -> str:
+    """An export column or field name, as matched: trimmed, in lower case."""
+    if not text.strip():
+        raise _problem()
+    return text.strip().lower()
+
+
+RuleCode = Annotated[str, AfterValidator(_rule_code)]  # a rule's code (PB101) or name, read as its code
+SeverityName = Annotated[Severity, BeforeValidator(_severity), WithJsonSchema({"enum": ["off", "warning", "error"]})]
+Days = Annotated[int, Field(ge=1, le=MAX_REVIEW_EVERY_DAYS), BeforeValidator(_whole_number)]
+Bytes = Annotated[int, Field(ge=1, le=MAX_FILE_BYTES_LIMIT), BeforeValidator(_whole_number)]
+
+
+@dataclass(config=ConfigDict(extra="forbid"))
 class Ignore:
-    paths: list[str]
-    rules: list[str]  # codes; empty means every rule
+    """One ignore entry: files, and the rules not reported in them (none listed: every rule)."""
+
+    paths: Annotated[list[str], BeforeValidator(_one_or_many), _OneOrMany()] = Field(
+        description='File patterns such as "personas/old-*.yaml".')
+    rules: Annotated[list[RuleCode], BeforeValidator(_no_rules), _OneOrMany()] = Field(
+        default_factory=list, description="The rules not reported in these files; none listed: every rule.")
 
 
-@dataclass
-class Config:
-    path: Path | None = None
-    name: str = "Sales & marketing playbook"
-    version: str = ""
+class SiteSettings(TypedDict, total=False):
+    """The site's address and the link from every page to its file."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    edit_url: Annotated[str, Field(
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://.*\{path\}",
+        description="Link from every page to its file, e.g. https://github.com/acme/playbook/edit/main/{path}.")]
+    url: Annotated[str, Field(
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The address the site is published at, e.g. https://acme.github.io/playbook/; "
+                    "the version selector uses it to keep the reader on the same page.")]
+
+
+class DiffSettings(TypedDict, total=False):
+    """How playbook diff grades each kind of change."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    grades: Annotated[dict[Annotated[str, AfterValidator(_impact)], Literal[GRADE_NAMES]], Field(
+        description="Impact code -> how playbook diff grades it.")]
+
+
+class PublishSettings(TypedDict, total=False):
+    """Where playbook publish puts the versions."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    branch: Annotated[str, Field(description="The branch the versions are published to (gh-pages).")]
+    remote: Annotated[str, Field(description="The remote published to (origin).")]
+
+
+class ScoreSettings(TypedDict, total=False):
+    """How playbook score and playbook diff --leads read a CRM export."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    crm: Annotated[Literal[CRM_NAMES], Field(description="Read exports with this CRM's column names (as --crm).")]
+    map: Annotated[dict[Annotated[str, AfterValidator(_name)], Annotated[str, AfterValidator(_name)]], Field(
+        description="Export column -> field name (as --map), for every playbook score.")]
+
+
+class Config(BaseModel):
+    """The settings in playbook.yaml, as every command reads them."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True,
+                              title="playbook.yaml")
+
+    path: SkipJsonSchema[Path | None] = Field(None, exclude=True)  # the file read, if any
+    name: str = Field("Sales & marketing playbook", description="The playbook's name, shown on every page.")
+    version: str = Field("", description="The playbook's own version.")
     description: str = ""
-    severities: dict[str, Severity] = field(default_factory=dict)
-    ignores: list[Ignore] = field(default_factory=list)
-    review_every_days: int | None = None
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    site: dict = field(default_factory=dict)
-    diff_grades: dict[str, str] = field(default_factory=dict)
-    publish: dict = field(default_factory=dict)
-    score_map: dict[str, str] = field(default_factory=dict)  # export column (lower case) -> field
-    score_crm: str | None = None
+    severities: dict[RuleCode, SeverityName] = Field(
+        default_factory=dict, alias="rules", description="Rule code or name -> off, warning or error.")
+    ignores: list[Ignore] = Field(default_factory=list, alias="ignore",
+                                  description="Rules not reported in some files.")
+    review_every_days: Days | None = Field(
+        None, description="Days between reviews of an entity that sets no review_every_days of its own.")
+    max_file_bytes: Bytes = Field(DEFAULT_MAX_FILE_BYTES, description="The largest playbook file read, in bytes.")
+    site: SiteSettings = Field(default_factory=dict)
+    diff: DiffSettings = Field(default_factory=dict)
+    publish: PublishSettings = Field(default_factory=dict)
+    score: ScoreSettings = Field(default_factory=dict)
 
     def severity(self, code: str) -> Severity:
         return self.severities.get(code, RULES[code].severity)
+
+    @property
+    def diff_grades(self) -> dict[str, str]:
+        return self.diff.get("grades", {})
+
+    @property
+    def score_map(self) -> dict[str, str]:
+        """Export column (trimmed, lower case) -> field name, from ``score.map``."""
+        return self.score.get("map", {})
+
+    @property
+    def score_crm(self) -> str | None:
+        return self.score.get("crm")
+
+
+SETTINGS = tuple(f.alias or name for name, f in Config.model_fields.items() if name != "path")
+# When a file has several mistakes, the first one told is the first of these settings.
+_TELL_FIRST = ("name", "version", "description", "review_every_days", "max_file_bytes", "rules", "ignore",
+               "diff", "publish", "site", "score")
+_SECTIONS = ("diff", "publish", "site", "score")  # settings that are mappings of settings
+
+
+def config_schema() -> dict:
+    """The JSON Schema of playbook.yaml, generated from :class:`Config`."""
+    return Config.model_json_schema(by_alias=True)
+
+
+# ---------------------------------------------------------------- reading playbook.yaml
 
 
 def find_config(start: Path) -> Path | None:
@@ -121,6 +276,7 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path | None) -> Config:
+    """The settings in the file ``path`` (defaults when None); raises ConfigError, located."""
     if path is None:
         return Config()
     try:
@@ -132,137 +288,134 @@ def load_config(path: Path | None) -> Config:
         f = loaded.findings[0]
         raise ConfigError(f.message, Location(str(path), f.location.line, f.location.col))
     data = loaded.data
-    cfg = Config(path=path)
     if data is None:
-        return cfg
+        return Config(path=path)
     if not isinstance(data, LocDict):
         raise ConfigError("The configuration should be a mapping of settings (name:, version:, rules: ...).",
                           Location(str(path)))
-
-    def where(container, key):
-        line, col = container.value_locs.get(key, (container.line, container.col))
-        return Location(str(path), line, col)
-
     for key in data:
-        if key not in _KEYS:
-            close = difflib.get_close_matches(key, _KEYS, n=1)
-            hint = f' Did you mean "{close[0]}"?' if close else " Known settings: " + ", ".join(_KEYS) + "."
-            raise ConfigError(f'Unknown setting "{key}".{hint}',
-                              Location(str(path), *data.key_locs[key]))
-    for key in ("name", "version", "description"):
-        if data.get(key) is not None:
-            if not isinstance(data[key], str):
-                raise ConfigError(f'"{key}" should be text.', where(data, key))
-            setattr(cfg, key, data[key])
-    for key in ("review_every_days", "max_file_bytes"):
-        if data.get(key) is not None:
-            value, (limit, unit, words) = data[key], _LIMITS[key]
-            if not isinstance(value, str) or not _WHOLE.fullmatch(value) or not 0 < int(value) <= limit:
-                raise ConfigError(f'"{key}" should be a whole number of {unit} from 1 to {limit} ({words}).',
-                                  where(data, key))
-            setattr(cfg, key, int(value))
-    rules = data.get("rules")
-    if rules is not None:
-        if not isinstance(rules, LocDict):
-            raise ConfigError('"rules" should map rule codes or names to off, warning or error.',
-                              where(data, "rules"))
-        for key, value in rules.items():
-            r = by_name_or_code(key)
-            if r is None:
-                raise ConfigError(f'"{key}" is not a rule; "playbook rules" lists them all.',
-                                  Location(str(path), *rules.key_locs[key]))
-            try:
-                cfg.severities[r.code] = Severity.parse(value if isinstance(value, str) else "")
-            except KeyError:
-                raise ConfigError(f'The severity of {r.code} should be off, warning or error, not "{value}".',
-                                  where(rules, key)) from None
-    ignores = data.get("ignore")
-    if ignores is not None:
-        if not isinstance(ignores, LocList):
-            raise ConfigError('"ignore" should be a list of {paths: [...], rules: [...]}.', where(data, "ignore"))
-        for index, item in enumerate(ignores):
-            loc = Location(str(path), *ignores.item_locs[index])
-            if not isinstance(item, LocDict) or not set(item) <= {"paths", "rules"} or "paths" not in item:
-                raise ConfigError("Each ignore entry needs \"paths\" (file patterns) and may list \"rules\".", loc)
-            paths = item["paths"]
-            paths = [paths] if isinstance(paths, str) else paths
-            codes = item.get("rules") or []
-            codes = [codes] if isinstance(codes, str) else codes
-            if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-                raise ConfigError('"paths" should be a list of file patterns such as "personas/old-*.yaml".', loc)
-            resolved = []
-            for code in codes:
-                r = by_name_or_code(code) if isinstance(code, str) else None
-                if r is None:
-                    raise ConfigError(f'"{code}" is not a rule; "playbook rules" lists them all.', loc)
-                resolved.append(r.code)
-            cfg.ignores.append(Ignore(list(paths), resolved))
-    diff = data.get("diff")
-    if diff is not None:
-        from .diff import IMPACTS
-        grades = diff.get("grades") if isinstance(diff, LocDict) else None
-        if not isinstance(diff, LocDict) or set(diff) - {"grades"} or not isinstance(grades, (LocDict, type(None))):
-            raise ConfigError('"diff" should be {grades: {impact-code: breaking|warning|info|off}}.',
-                              where(data, "diff"))
-        for key, value in (grades or {}).items():
-            if key not in IMPACTS:
-                raise ConfigError(f'"{key}" is not a diff impact; known: ' + ", ".join(sorted(IMPACTS)) + ".",
-                                  Location(str(path), *grades.key_locs[key]))
-            if value not in ("breaking", "warning", "info", "off"):
-                raise ConfigError(f'The grade of {key} should be breaking, warning, info or off, not "{value}".',
-                                  where(grades, key))
-            cfg.diff_grades[key] = value
-    publish = data.get("publish")
-    if publish is not None:
-        if not isinstance(publish, LocDict) or set(publish) - {"branch", "remote"}:
-            raise ConfigError('"publish" may set "branch" (default gh-pages) and "remote" (default origin).',
-                              where(data, "publish"))
-        cfg.publish = dict(publish)
-    site = data.get("site")
-    if site is not None:
-        if not isinstance(site, LocDict):
-            raise ConfigError('"site" should be a mapping of site settings.', where(data, "site"))
-        for key in site:
-            if key not in ("edit_url", "url"):
-                raise ConfigError(f'Unknown site setting "{key}"; the site settings are edit_url and url. The '
-                                  "site's look is set in mkdocs.yml.", Location(str(path), *site.key_locs[key]))
-        url = site.get("url")
-        if url is not None and not (isinstance(url, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url,
-                                                                           re.IGNORECASE)):
-            raise ConfigError('"site.url" should be the http(s) address the site is published at, for example '
-                              "https://acme.github.io/playbook/.", where(site, "url"))
-        edit = site.get("edit_url")
-        if edit is not None and not (isinstance(edit, str) and edit.lower().startswith(("https://", "http://"))
-                                     and "{path}" in edit):
-            raise ConfigError('"site.edit_url" should be an http(s) address holding {path}, for example '
-                              'https://github.com/acme/playbook/edit/main/{path}.', where(site, "edit_url"))
-        cfg.site = dict(site)
-    score = data.get("score")
-    if score is not None:
-        _score_settings(cfg, score, where(data, "score"), path)
-    return cfg
+        if key not in SETTINGS:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            hint = f' Did you mean "{close[0]}"?' if close else " Known settings: " + ", ".join(SETTINGS) + "."
+            raise ConfigError(f'Unknown setting "{key}".{hint}', Location(str(path), *data.key_locs[key]))
+    # An empty setting (``name:`` with nothing after it) leaves the default.
+    given = {key: ({k: v for k, v in value.items() if v is not None}
+                   if key in _SECTIONS and isinstance(value, dict) else value)
+             for key, value in data.items() if value is not None}
+    try:
+        return Config.model_validate({**given, "path": path})
+    except ValidationError as exc:
+        raise _config_error(exc, data, path) from None
 
 
-def _score_settings(cfg: Config, score, loc: Location, path: Path) -> None:
-    """``score: {crm: hubspot, map: {"Export column": field}}``: what ``playbook score`` and
-    ``playbook diff --leads`` read an export with, so a team does not repeat ``--map``."""
-    if not isinstance(score, LocDict) or set(score) - {"map", "crm"}:
-        raise ConfigError('"score" may set "crm" (hubspot or salesforce) and "map" (export column: field).', loc)
-    crm = score.get("crm")
-    if crm is not None:
-        if crm not in CRM_NAMES:
-            raise ConfigError(f'"score.crm" should be one of {", ".join(CRM_NAMES)}, not "{crm}".',
-                              Location(str(path), *score.value_locs.get("crm", (score.line, score.col))))
-        cfg.score_crm = crm
-    mapping = score.get("map")
-    if mapping is None:
-        return
-    if not isinstance(mapping, LocDict):
-        raise ConfigError('"score.map" should map export column names to field names, for example '
-                          '"Monthly ad budget": monthly_ad_budget.',
-                          Location(str(path), *score.value_locs.get("map", (score.line, score.col))))
-    for column, name in mapping.items():
-        if not isinstance(column, str) or not column.strip() or not isinstance(name, str) or not name.strip():
-            raise ConfigError(f'"score.map" entry "{column}" should name an export column and a field.',
-                              Location(str(path), *mapping.key_locs.get(column, (mapping.line, mapping.col))))
-        cfg.score_map[column.strip().lower()] = name.strip().lower()
+# ---------------------------------------------------------------- telling what is wrong
+
+class _Problem(NamedTuple):
+    """How one kind of mistake is told: ``place`` matches an error's place in the file (setting
+    names; "*" any one key or index; "..." anything below), ``at`` says whether the key or the
+    value is pointed at, ``depth`` how many parts of the place (default: all before "...")."""
+
+    place: tuple
+    message: str | Callable[[Any, Any], str]  # text where {key} and {value} are put in, or a function of them
+    at: str = "value"
+    depth: int | None = None
+    only: str | None = None  # only for this pydantic error type
+
+
+def _known_impacts(key, value) -> str:
+    from .diff import IMPACTS
+    return f'"{key}" is not a diff impact; known: ' + ", ".join(sorted(IMPACTS)) + "."
+
+
+def _severity_of(key, value) -> str:
+    found = by_name_or_code(key) if isinstance(key, str) else None
+    return f'The severity of {found.code if found else key} should be off, warning or error, not "{value}".'
+
+
+_NOT_A_RULE = '"{value}" is not a rule; "playbook rules" lists them all.'
+_PROBLEMS: tuple[_Problem, ...] = (
+    _Problem(("name", "..."), '"name" should be text.'),
+    _Problem(("version", "..."), '"version" should be text.'),
+    _Problem(("description", "..."), '"description" should be text.'),
+    _Problem(("review_every_days", "..."),
+             f'"review_every_days" should be a whole number of days from 1 to {MAX_REVIEW_EVERY_DAYS} (100 years).'),
+    _Problem(("max_file_bytes", "..."),
+             f'"max_file_bytes" should be a whole number of bytes from 1 to {MAX_FILE_BYTES_LIMIT} (1 GiB).'),
+    _Problem(("rules", "*", "[key]"), '"{key}" is not a rule; "playbook rules" lists them all.', at="key"),
+    _Problem(("rules", "*"), _severity_of),
+    _Problem(("rules", "..."), '"rules" should map rule codes or names to off, warning or error.'),
+    _Problem(("ignore", "*", "paths"), 'Each ignore entry needs "paths" (file patterns) and may list "rules".',
+             only="missing"),
+    _Problem(("ignore", "*", "paths", "..."),
+             '"paths" should be a list of file patterns such as "personas/old-*.yaml".', depth=2),
+    _Problem(("ignore", "*", "rules", "*", "..."), _NOT_A_RULE, depth=2),
+    _Problem(("ignore", "*", "rules"), 'The "rules" of an ignore entry should list rule codes or names, '
+             "for example [PB704].", depth=2),
+    _Problem(("ignore", "*", "..."), 'Each ignore entry needs "paths" (file patterns) and may list "rules".'),
+    _Problem(("ignore", "..."), '"ignore" should be a list of {paths: [...], rules: [...]}.'),
+    _Problem(("diff", "grades", "*", "[key]"), _known_impacts, at="key"),
+    _Problem(("diff", "grades", "*"), 'The grade of {key} should be breaking, warning, info or off, not "{value}".'),
+    _Problem(("diff", "..."), '"diff" should be {grades: {impact-code: breaking|warning|info|off}}.', depth=1),
+    _Problem(("publish", "..."), '"publish" may set "branch" (default gh-pages) and "remote" (default origin).',
+             depth=1),
+    _Problem(("site", "*"), 'Unknown site setting "{key}"; the site settings are edit_url and url. '
+             "The site's look is set in mkdocs.yml.", at="key", only="extra_forbidden"),
+    _Problem(("site", "url", "..."), '"site.url" should be the http(s) address the site is published at, '
+             "for example https://acme.github.io/playbook/."),
+    _Problem(("site", "edit_url", "..."), '"site.edit_url" should be an http(s) address holding {path}, '
+             "for example https://github.com/acme/playbook/edit/main/{path}."),
+    _Problem(("site", "..."), '"site" should be a mapping of site settings.', depth=1),
+    _Problem(("score", "crm", "..."), '"score.crm" should be one of ' + ", ".join(CRM_NAMES) + ', not "{value}".'),
+    _Problem(("score", "map", "*", "..."), '"score.map" entry "{key}" should name an export column and a field.',
+             at="key", depth=3),
+    _Problem(("score", "map", "..."), '"score.map" should map export column names to field names, for example '
+             '"Monthly ad budget": monthly_ad_budget.'),
+    _Problem(("score", "..."), '"score" may set "crm" (hubspot or salesforce) and "map" (export column: field).',
+             depth=1),
+)
+
+
+def _matches(place: tuple, loc: tuple) -> bool:
+    for index, part in enumerate(place):
+        if part == "...":
+            return True
+        if index >= len(loc) or part not in ("*", loc[index]):
+            return False
+    return len(place) == len(loc)
+
+
+def _config_error(exc: ValidationError, data: LocDict, path: Path) -> ConfigError:
+    """The first mistake pydantic found, told as the settings above tell it and located in the file."""
+    order = {name: index for index, name in enumerate(_TELL_FIRST)}
+    errors = sorted(exc.errors(), key=lambda e: (order.get(e["loc"][0], len(order)) if e["loc"] else -1,
+                                                 e["type"] != "extra_forbidden"))
+    error = errors[0]
+    loc = error["loc"]
+    for problem in _PROBLEMS:
+        if _matches(problem.place, loc) and problem.only in (None, error["type"]):
+            break
+    else:  # a mistake no row describes: still located, in plain words
+        return ConfigError(f'The setting "{".".join(str(p) for p in loc)}" is not valid.',
+                           _locate(data, loc, "value", path))
+    depth = problem.depth if problem.depth is not None else len([p for p in problem.place if p != "..."])
+    parts = tuple(p for p in loc[:depth] if p != "[key]")
+    key, value = (parts[-1] if parts else None), error["input"]
+    if callable(problem.message):
+        text = problem.message(key, value)
+    else:
+        text = problem.message.replace("{key}", str(key)).replace("{value}", str(value))
+    return ConfigError(text, _locate(data, parts, problem.at, path))
+
+
+def _locate(data, parts: tuple, at: str, path: Path) -> Location:
+    """Where the key or value at ``parts`` was written (its container when it is not there)."""
+    node, line_col = data, (data.line, data.col)
+    for part in parts:
+        if isinstance(node, LocDict) and part in node:
+            line_col = (node.key_locs if at == "key" else node.value_locs).get(part, (node.line, node.col))
+        elif isinstance(node, LocList) and isinstance(part, int) and 0 <= part < len(node):
+            line_col = node.item_locs[part]
+        else:
+            break
+        node = node[part]
+    return Location(str(path), *line_col)

@@ -18,6 +18,7 @@ from typing import Optional
 from pydantic import ConfigDict, create_model
 
 from . import model as m
+from .config import config_schema
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -43,49 +44,11 @@ def schemas() -> dict[str, dict]:
     for kind, sections in m.FILE_KINDS.items():
         out[kind] = _definitions_model(kind, sections).model_json_schema(by_alias=True)
     out["definitions"] = _definitions_model("definitions", tuple(m.SECTIONS)).model_json_schema(by_alias=True)
-    out["playbook-config"] = CONFIG_SCHEMA
+    out["playbook-config"] = config_schema()
     for kind, schema in out.items():
         schema.setdefault("$schema", SCHEMA_DIALECT)
         schema.setdefault("title", kind)
     return out
-
-
-CONFIG_SCHEMA = {
-    "title": "playbook.yaml",
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string", "description": "The playbook's name, shown on every page."},
-        "version": {"type": "string", "description": "The playbook's own version."},
-        "description": {"type": "string"},
-        "rules": {"type": "object", "description": "Rule code or name -> off, warning or error.",
-                  "additionalProperties": {"enum": ["off", "warning", "error"]}},
-        "ignore": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False, "required": ["paths"],
-            "properties": {"paths": {"type": "array", "items": {"type": "string"}},
-                           "rules": {"type": "array", "items": {"type": "string"}}}}},
-        "review_every_days": {"type": "integer", "minimum": 1, "maximum": m.MAX_REVIEW_EVERY_DAYS},
-        "max_file_bytes": {"type": "integer", "minimum": 1, "maximum": 2**30},
-        "site": {"type": "object", "additionalProperties": False, "properties": {
-            "edit_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://.*\\{path\\}",
-                         "description": "Link from every page to its file, e.g. "
-                                        "https://github.com/acme/playbook/edit/main/{path}."},
-            "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+(/[^\\s?#]*)?$",
-                    "description": "The address the site is published at, e.g. https://acme.github.io/playbook/; "
-                                   "the version selector uses it to keep the reader on the same page."}}},
-        "diff": {"type": "object", "additionalProperties": False, "properties": {
-            "grades": {"type": "object", "description": "Impact code -> how playbook diff grades it.",
-                       "additionalProperties": {"enum": ["breaking", "warning", "info", "off"]}}}},
-        "publish": {"type": "object", "additionalProperties": False, "properties": {
-            "branch": {"type": "string", "description": "The branch the versions are published to (gh-pages)."},
-            "remote": {"type": "string", "description": "The remote published to (origin)."}}},
-        "score": {"type": "object", "additionalProperties": False, "properties": {
-            "crm": {"enum": ["hubspot", "salesforce"],
-                    "description": "Read exports with this CRM's column names (as --crm)."},
-            "map": {"type": "object", "additionalProperties": {"type": "string"},
-                    "description": "Export column -> field name (as --map), for every playbook score."}}},
-    },
-}
 
 
 class SchemaWriteError(Exception):
