@@ -163,3 +163,10 @@ def test_python_code_builds_a_config_with_the_names_the_commands_read():
     assert cfg.severity("PB401") is Severity.OFF and cfg.review_every_days == 365
     assert Config().name == "Sales & marketing playbook" and Config().diff_grades == {}
     assert Config().score_map == {} and Config().score_crm is None and Config().publish == {}
+
+
+def test_readme_names_every_setting_of_the_model():
+    import re
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert re.search(rf"^\s*{setting}:|`{setting}[.:`]", readme, re.M), f"README does not show {setting}:"
