@@ -70,6 +70,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from .. import model as m
+from ..units import Duration
 from ..playbook import Playbook
 from ..criteria import SCORE_FIELDS
 
@@ -173,7 +174,7 @@ def _decay_days(text: str | None):
     match = _DECAY_TEXT.match(text)
     if not match:
         return None
-    return float(match.group(1)), m.Duration.parse(match.group(2)).calendar_hours / 24
+    return float(match.group(1)), Duration.parse(match.group(2)).calendar_hours / 24
 
 
 def event_rules(pb: Playbook) -> list[EventRule]:
@@ -386,18 +387,23 @@ class _Fields:
 # ---------------------------------------------------------------- the query
 
 
-def _as_of(as_of: dt.date | None) -> exp.Expression:
+def _as_of(as_of: dt.date | None, parameter: str | None = None) -> exp.Expression:
+    if parameter:
+        return exp.cast(exp.Placeholder(this=parameter), exp.DataType.build("DATE"))
     if as_of is None:
         return exp.CurrentDate()
     return exp.cast(_str(as_of.isoformat()), exp.DataType.build("DATE"))
 
 
-def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | None = None) -> exp.Expression:
+def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | None = None,
+                  as_of_parameter: str | None = None) -> exp.Expression:
     """ONE query over the tables ``leads`` and ``events`` (see the module docstring for the input
     contract) giving one row per lead with :data:`OUTPUT_COLUMNS`. ``as_of`` is the day event
     ages are counted to (None: the engine's CURRENT_DATE). ``event_position`` optionally names a
     numeric column of ``events`` giving the order a lead's events were recorded in; the
-    explanation then lists event rules in the order of their first event by that column."""
+    explanation then lists event rules in the order of their first event by that column.
+    ``as_of_parameter`` names a query parameter (``$name`` in DuckDB) giving the scoring day
+    instead, so one compiled text serves every day."""
     fields = _Fields(pb, "l")
     model = pb.scoring
     groups = list(model.groups) if model else []
@@ -412,7 +418,7 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
             alias=exp.TableAlias(this=_id("r"), columns=[_id(c) for c in (
                 "kind", "rule_no", "rule_id", "group_id", "points", "keep", "every_days")]))
         ctes.append(("_pb_event_rules", exp.select(exp.Star()).from_(values, copy=False)))
-        age = exp.func("GREATEST", exp.DateDiff(this=_as_of(as_of), expression=_col("occurred", "e"),
+        age = exp.func("GREATEST", exp.DateDiff(this=_as_of(as_of, as_of_parameter), expression=_col("occurred", "e"),
                                                 unit=exp.var("DAY")), exp.Literal.number(0))
         decayed = exp.Mul(this=_col("points", "r"), expression=exp.Pow(
             this=_col("keep", "r"),

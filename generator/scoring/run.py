@@ -198,13 +198,51 @@ CRM_PRESETS: dict[str, dict[str, str]] = {
 }
 
 
-def crm_hint(names: list[str]) -> str | None:
-    """The --crm preset whose id column the header has, if any."""
+def crm_hint(names: list[str], mapping: dict[str, str] | None = None) -> str | None:
+    """The --crm preset whose id column the header has, if any, unless that column is already
+    read as something else (the preset, or a --map, was given)."""
     present = {n.strip().lower() for n in names}
-    for crm, mapping in CRM_PRESETS.items():
-        if any(column in present for column, field_name in mapping.items() if field_name == "id"):
+    for crm, preset in CRM_PRESETS.items():
+        ids = [column for column, field_name in preset.items() if field_name == "id" and column in present]
+        if ids and not any(column in (mapping or {}) for column in ids):
             return crm
     return None
+
+
+def active_preset(mapping: dict[str, str]) -> str | None:
+    """The --crm preset a mapping holds (nearly all of its column names, read as the preset reads
+    them; --map may change a few), if any."""
+    for crm, preset in CRM_PRESETS.items():
+        if sum(mapping.get(column) == name for column, name in preset.items()) >= 0.8 * len(preset):
+            return crm
+    return None
+
+
+def mapped_by(column: str, mapping: dict[str, str], crm: str | None) -> str | None:
+    """What reads the export's column (lower case) as another name: "--crm NAME" (the preset) or
+    "--map"; None when nothing renames it."""
+    if column not in mapping:
+        return None
+    if crm and CRM_PRESETS.get(crm, {}).get(column) == mapping[column]:
+        return f"--crm {crm}"
+    return "--map"
+
+
+# Names CRMs and playbooks give the same fact. A column read as one of them, when the definitions
+# do not test it but test exactly one other name of its group that the file lacks, is read as that one.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("employee_count", "employees", "number_of_employees", "no_of_employees", "headcount", "company_size"),
+    ("company_website", "website", "website_url", "company_url", "domain"),
+    ("job_title", "title"),
+    ("lead_source", "source", "original_source"),
+    ("email_opt_in", "marketing_emails_opted_in", "email_opted_in", "opted_in"),
+    ("annual_revenue", "revenue"),
+    ("country", "country_region"),
+)
+
+
+def _synonyms(name: str) -> list[str]:
+    return [other for group in SYNONYMS if name in group for other in group if other != name]
 
 
 def parse_mapping(pairs) -> dict[str, str]:
@@ -233,7 +271,8 @@ def _shown(text: str, limit: int = 40) -> str:
     return '"' + text.replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
-def _csv_header(path: Path, mapping: dict[str, str]) -> tuple[_Layout | None, tuple[int, str] | None]:
+def _csv_header(path: Path, mapping: dict[str, str],
+                crm: str | None = None) -> tuple[_Layout | None, tuple[int, str] | None]:
     """The header of a CSV file: its layout, or (None, (line, problem)); (None, None) for a file
     of nothing but blank lines. Two columns read as the same field are a UsageError."""
     with open(path, "rb") as fh:
@@ -278,8 +317,8 @@ def _csv_header(path: Path, mapping: dict[str, str]) -> tuple[_Layout | None, tu
     twice = [(name, at) for name, at in columns.items() if len(at) > 1]
     if twice:
         def column(i: int) -> str:
-            key = header[i - 1].strip().lower()
-            return f"{i} {_shown(header[i - 1])}" + (" (by --map)" if key in mapping else "")
+            by = mapped_by(header[i - 1].strip().lower(), mapping, crm)
+            return f"{i} {_shown(header[i - 1])}" + (f" (by {by})" if by else "")
         raise UsageError(
             "the header has more than one column for a field, and only one value could be read: "
             + "; ".join(f"{name} in columns " + ", ".join(column(i) for i in at[:-1]) + " and " + column(at[-1])
@@ -329,6 +368,8 @@ class Loaded:
     lines: list[int] | None = None   # record index -> line, once worked out
     _rejected: list = field(default_factory=list)   # (line, kind) of each record DuckDB refused
     scored_by: object = None                         # the playbook whose results _pb_scored holds
+    mapping: dict = field(default_factory=dict)      # export column (lower case) -> the name it is read as
+    crm: str | None = None                           # the --crm preset the mapping holds
 
     def line_of(self, index: int) -> int:
         if self.lines is None:
@@ -339,21 +380,24 @@ class Loaded:
         return self.lines[index] if index < len(self.lines) else index + self.layout.first_line
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: Path, mapping: dict[str, str], needs: Needs) -> Loaded:
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, mapping: dict[str, str], needs: Needs, *,
+              crm: str | None = None) -> Loaded:
     """Read a CSV, JSON Lines or Parquet file into ``con`` and check it: the tables ``leads`` and
     ``events`` of the input contract then hold its good rows. Raises UsageError for a file that
-    cannot be read as asked."""
+    cannot be read as asked. ``crm`` names the preset ``mapping`` holds (by default: the one it
+    nearly wholly holds), so messages say whether --crm or --map renamed a column."""
+    crm = crm or active_preset(mapping)
     kind = _file_kind(path)
     if kind == "jsonl":
-        loaded = Loaded(con, path, _Layout("jsonl"))
+        loaded = Loaded(con, path, _Layout("jsonl"), mapping=mapping, crm=crm)
         records = _json_records(path, mapping, loaded.errors)
         _load_records(con, records)
     elif kind == "parquet":
-        loaded = Loaded(con, path, _Layout("parquet"))
-        _load_parquet(con, path, mapping)
+        loaded = Loaded(con, path, _Layout("parquet"), mapping=mapping, crm=crm)
+        loaded.layout.original = _load_parquet(con, path, mapping, crm)
     else:
-        layout, problem = _csv_header(path, mapping)
-        loaded = Loaded(con, path, layout or _Layout("csv"))
+        layout, problem = _csv_header(path, mapping, crm)
+        loaded = Loaded(con, path, layout or _Layout("csv"), mapping=mapping, crm=crm)
         if problem is not None:
             loaded.errors.append(problem)
             _load_records(con, [])
@@ -403,8 +447,8 @@ def _load_csv(con, path: Path, layout: _Layout, loaded: Loaded) -> None:
                    + (", null_padding=true, parallel=false" if padded else ""))
         try:
             # DuckDB skips blank lines; the header is the first record it reads
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT * FROM read_csv({_lit(str(path))}, {options}) "
-                        "OFFSET 1")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT * FROM read_csv($path, {options}) OFFSET 1",
+                        {"path": str(path)})
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error as exc:
@@ -469,22 +513,31 @@ def _reject_message(kind: str, message: str, line: int, data: bytes, start: int,
     return f"the row cannot be read ({message.splitlines()[0] if message else kind.lower()})"
 
 
-def _load_parquet(con, path: Path, mapping: dict[str, str]) -> None:
+def _load_parquet(con, path: Path, mapping: dict[str, str], crm: str | None = None) -> list[str]:
+    """Read a Parquet file as the raw table; its column names as written."""
     try:
-        _read_parquet(con, path, mapping)
+        return _read_parquet(con, path, mapping, crm)
     except duckdb.Error as exc:
         raise LeadError(f"the file cannot be read as Parquet ({str(exc).splitlines()[0]})") from None
 
 
-def _read_parquet(con, path: Path, mapping: dict[str, str]) -> None:
-    cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+def _read_parquet(con, path: Path, mapping: dict[str, str], crm: str | None = None) -> list[str]:
+    cols = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
     names = [mapping.get(k, k) for k in (str(name).strip().lower() for name, *_ in cols)]
     seen: dict[str, int] = {}
     for name in names:
         seen[name] = seen.get(name, 0) + 1
     twice = sorted(n for n, k in seen.items() if n and k > 1)
     if twice:
-        raise UsageError("the file has more than one column for a field: " + ", ".join(twice)
+        def columns(field_name):
+            out = []
+            for (name, *_), read_as in zip(cols, names):
+                if read_as == field_name:
+                    by = mapped_by(str(name).strip().lower(), mapping, crm)
+                    out.append(_shown(str(name)) + (f" (by {by})" if by else ""))
+            return ", ".join(out)
+        raise UsageError("the file has more than one column for a field: "
+                         + "; ".join(f"{n} in columns {columns(n)}" for n in twice)
                          + ". Rename or remove all but one (or change --map); nothing was scored")
     select = []
     for i, ((name, kind, *_), field_name) in enumerate(zip(cols, names)):
@@ -495,10 +548,11 @@ def _read_parquet(con, path: Path, mapping: dict[str, str]) -> None:
             value = f"CAST({_q(name)} AS VARCHAR)"
         select.append(f"{value} AS {_q(f'c{i}')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT {', '.join(select) or 'NULL AS c0'} "
-                f"FROM read_parquet({_lit(str(path))})")
+                "FROM read_parquet($path)", {"path": str(path)})
     con.execute("CREATE OR REPLACE TEMP TABLE _pb_names (i INTEGER, name VARCHAR)")
     if names:
         con.executemany("INSERT INTO _pb_names VALUES (?, ?)", list(enumerate(names)))
+    return [str(name) for name, *_ in cols]
 
 
 def _load_records(con, records: list[tuple[int, dict[str, str]]]) -> None:
@@ -533,23 +587,27 @@ def _number_sql(cell: str) -> str:
 def _check(con, loaded: Loaded, needs: Needs) -> None:
     """Check every raw row in SQL and define the views ``leads`` and ``events``."""
     names = dict(con.execute("SELECT name, i FROM _pb_names").fetchall())
+    _fit_names(names, loaded, needs)
     cell = {name: f"r.{_q(f'c{i}')}" for name, i in names.items() if name}
     id_cells = [f"NULLIF(trim({cell[n]}), '')" for n in ID_COLUMNS if n in cell]
     ident = f"COALESCE({', '.join(id_cells)})" if id_cells else "CAST(NULL AS VARCHAR)"
-    as_of = _lit(needs.as_of.isoformat())
+    # the scoring day and the known event types are parameters, never text in the SQL
+    as_of, known, given = "CAST($as_of AS DATE)", "$known::VARCHAR[]", {"as_of": needs.as_of.isoformat(),
+                                                                         "known": list(needs.known_events)}
     # list_contains, not IN: DuckDB turns an IN list into a join, slow over millions of events
-    known = "[" + ", ".join(_lit(k) for k in needs.known_events) + "]::VARCHAR[]"
     has_line = "_line" in [d[0] for d in con.execute("SELECT * FROM _pb_raw LIMIT 0").description]
 
     if EVENTS_COLUMN in cell:
         # Spaces go and case is folded once per cell, not once per item; "type@date" reads as "type:date".
         cleaned = f"replace(replace(lower({cell[EVENTS_COLUMN]}), ' ', ''), '@', ':')"
+        # One pass: split, number, and cut each item at its first ":" (the type before it; the date:
+        # the first 10 characters after it, up to a second ":"), without a copy of the date's text.
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _pb_items AS
-            SELECT ord, pos, item, sep, kind, day_text, TRY_CAST(left(day_text, 10) AS DATE) AS day
-            FROM (SELECT ord, pos, item, sep,
-                         CASE WHEN sep > 0 THEN split_part(item, ':', 1) END AS kind,
-                         CASE WHEN sep > 0 THEN split_part(item, ':', 2) END AS day_text
+            SELECT ord, pos, item, sep, CASE WHEN sep > 0 THEN left(item, sep - 1) END AS kind,
+                   TRY_CAST(CASE WHEN strpos(after, ':') = 0 THEN after ELSE left(after, strpos(after, ':') - 1) END
+                            AS DATE) AS day
+            FROM (SELECT ord, pos, item, sep, CASE WHEN sep > 0 THEN substr(item, sep + 1, 10) END AS after
                   FROM (SELECT ord, pos, item, strpos(item, ':') AS sep
                         FROM (SELECT ord, unnest(items) AS item, generate_subscripts(items, 1) AS pos
                               FROM (SELECT r.rowid AS ord, string_split({cleaned}, ';') AS items
@@ -562,12 +620,12 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
                 CASE WHEN sep = 0 THEN 0 ELSE 1 END AS prio,
                 CASE WHEN sep = 0 THEN 'the event "' || item || '" has no date (write type:YYYY-MM-DD)'
                      WHEN NOT list_contains({known}, kind) THEN NULL
-                     WHEN day IS NULL THEN '"' || day_text || '" is not a date (use YYYY-MM-DD)'
-                     WHEN day > CAST({as_of} AS DATE) THEN 'the event "' || kind || '" on ' || CAST(day AS VARCHAR)
-                          || ' is after the scoring date ' || {as_of}
+                     WHEN day IS NULL THEN '"' || split_part(item, ':', 2) || '" is not a date (use YYYY-MM-DD)'
+                     WHEN day > {as_of} THEN 'the event "' || kind || '" on ' || CAST(day AS VARCHAR)
+                          || ' is after the scoring date ' || CAST({as_of} AS VARCHAR)
                 END AS msg
-              FROM _pb_items)
-            WHERE msg IS NOT NULL GROUP BY ord""")
+              FROM _pb_items WHERE sep = 0 OR day IS NULL OR day > {as_of})
+            WHERE msg IS NOT NULL GROUP BY ord""", given)
         item_join = "LEFT JOIN _pb_item_problems AS p ON p.ord = r.rowid"
     else:
         item_join = ""
@@ -609,10 +667,13 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
     found = [n for n in tested if n in cell]
     if tested and not found and loaded.layout is not None and loaded.layout.names and \
             con.execute("SELECT count(*) FROM _pb_raw").fetchone()[0]:
-        hint = crm_hint(loaded.layout.original or [])
+        hint = crm_hint(loaded.layout.original or [], loaded.mapping)
         loaded.notes.append((None, f"0 of {len(tested)} fields the definitions test were found in the header "
                              f"({', '.join(sorted(tested)[:6])}{', ...' if len(tested) > 6 else ''})"
                              + (f" — did you mean --crm {hint}?" if hint else "; name the columns with --map COLUMN=FIELD")))
+    elif tested and found:
+        _unread_fields(names, loaded, needs)
+    _duplicate_ids(con, loaded, has_line)
     fields = "".join(", " + _q(n) for n in sorted(needs.kinds))
     con.execute(f"CREATE OR REPLACE TEMP VIEW leads AS SELECT ord AS lead_id{fields} FROM _pb_leads "
                 "WHERE problem IS NULL")
@@ -622,7 +683,8 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
             WHERE sep > 0 AND day IS NOT NULL""")
         unknown = con.execute(f"""
             SELECT i.kind, count(*), min(i.ord) FROM _pb_items AS i JOIN _pb_leads AS l ON l.ord = i.ord
-            WHERE l.problem IS NULL AND i.sep > 0 AND NOT list_contains({known}, i.kind) GROUP BY i.kind ORDER BY 3""").fetchall()
+            WHERE l.problem IS NULL AND i.sep > 0 AND NOT list_contains({known}, i.kind) GROUP BY i.kind ORDER BY 3""",
+                             {"known": given["known"]}).fetchall()
         for kind, count, first in unknown:
             loaded.notes.append((first, f'{count} event{"s" if count != 1 else ""} of the unknown type {_shown(kind)} '
                                  "skipped (the scoring model knows: " + ", ".join(needs.known_events) + ")"))
@@ -640,6 +702,92 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
     for ord_, line, problem in bad:
         loaded.errors.append((line if line is not None else loaded.line_of(ord_), problem))
     loaded.errors.sort(key=lambda e: e[0])
+
+
+def _columns_read_as(loaded: Loaded, names: dict[str, int]) -> dict[str, tuple[str, str | None]]:
+    """For each name a column is read as: (the column as the file writes it, what renamed it)."""
+    original = loaded.layout.original if loaded.layout is not None else []
+    out = {}
+    for name, i in names.items():
+        written = original[i] if i is not None and i < len(original) else name
+        out[name] = (written, mapped_by(str(written).strip().lower(), loaded.mapping, loaded.crm))
+    return out
+
+
+def _fit_names(names: dict[str, int], loaded: Loaded, needs: Needs) -> None:
+    """A column read as a name the definitions do not test, when they test exactly one other
+    name of the same fact (SYNONYMS) that no column gives, is read as that one, and said."""
+    tested = set(needs.kinds)
+    written = _columns_read_as(loaded, names)
+    for name in sorted(names, key=lambda n: names[n]):
+        if not name or name in tested or name in ID_COLUMNS or name == EVENTS_COLUMN:
+            continue
+        options = [other for other in _synonyms(name) if other in tested and other not in names]
+        if len(options) != 1:
+            continue
+        names[options[0]] = names.pop(name)
+        column, by = written[name]
+        how = f" ({by} reads it as {name})" if by else ""
+        loaded.notes.append((None, f"the column {_shown(column)} is read as {options[0]}, the field the "
+                                   f"definitions test{how}"))
+
+
+def _unread_fields(names: dict[str, int], loaded: Loaded, needs: Needs) -> None:
+    """Say which renamed columns feed no definition: a --map to a field nothing tests, and a
+    preset's columns read as names the definitions do not test while fields they test are missing."""
+    tested = set(needs.kinds)
+    missing = sorted(tested - set(names) - {c.REASON_FIELD})
+    unused_preset = []
+    for name, (column, by) in _columns_read_as(loaded, names).items():
+        if not by or not name or name in tested or name in ID_COLUMNS or name == EVENTS_COLUMN:
+            continue
+        if by == "--map":
+            loaded.notes.append((None, f"--map reads the column {_shown(column)} as {name}, but no definition "
+                                       f"tests a field {name}; the definitions test: "
+                                       + ", ".join(sorted(tested)[:12]) + (", ..." if len(tested) > 12 else "")))
+        elif name not in PRESET_NAMES_ONLY:
+            unused_preset.append(f"{_shown(column)} as {name}")
+    if unused_preset and missing:
+        loaded.notes.append((None, f"{loaded.crm and '--crm ' + loaded.crm or 'the preset'} reads "
+                             + ", ".join(unused_preset) + ", which no definition tests, while the definitions test "
+                             + ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
+                             + ", which the file does not have; if a column holds one of them, say so with "
+                               "--map \"COLUMN=FIELD\""))
+
+
+def _duplicate_ids(con, loaded: Loaded, has_line: bool) -> None:
+    """A lead id given by more than one good row: the first row is scored, each later one is a
+    bad row saying where the first is (a lead is never counted twice)."""
+    again = con.execute("""
+        WITH firsts AS (SELECT display_id, min(ord) AS first_ord FROM _pb_leads WHERE problem IS NULL
+                        GROUP BY display_id HAVING count(*) > 1)
+        SELECT l.ord, l.display_id, f.first_ord, fl.line FROM _pb_leads AS l JOIN firsts AS f USING (display_id)
+        JOIN _pb_leads AS fl ON fl.ord = f.first_ord
+        WHERE l.problem IS NULL AND l.ord <> f.first_ord ORDER BY l.ord""").fetchall()
+    if not again:
+        return
+    problems = []
+    for ord_, ident, first_ord, first_line in again:
+        if not has_line:
+            first_line = loaded.line_of(first_ord)
+        problems.append((ord_, f"the lead id {_shown(ident)} is also on row {first_line}; only that first row "
+                               "is scored (a lead is counted once)"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _pb_again (ord BIGINT, problem VARCHAR)")
+    con.executemany("INSERT INTO _pb_again VALUES (?, ?)", problems) if len(problems) < 1000 else \
+        _insert_many(con, "_pb_again", problems)
+    con.execute("UPDATE _pb_leads SET problem = a.problem FROM _pb_again AS a WHERE _pb_leads.ord = a.ord")
+
+
+def _insert_many(con, table: str, rows: list[tuple]) -> None:
+    import numpy as np
+    data = {f"c{i}": np.array([r[i] for r in rows], dtype=object) for i in range(len(rows[0]))}
+    con.register("_pb_rows", data)
+    con.execute(f"INSERT INTO {_q(table)} SELECT * FROM _pb_rows")
+    con.unregister("_pb_rows")
+
+
+# Preset names that are about the person, not facts a definition would test: never worth a warning.
+PRESET_NAMES_ONLY = {"first_name", "last_name", "company", "create_date"}
 
 
 # ---------------------------------------------------------------- JSON Lines
@@ -755,29 +903,81 @@ def _flags(text: str | None, known: list[str]) -> list[str]:
     return out
 
 
-_QUERIES: dict = {}  # (definitions, day) -> the query's DuckDB text: `playbook check` compiles it once per change
+_QUERIES: dict = {}  # definitions -> the query's DuckDB text, the day a parameter: compiled once per change
+CACHE_ENV = "PLAYBOOK_CACHE_DIR"  # where compiled queries are kept between runs ("off": nowhere)
+KEEP_QUERIES = 64                 # at most this many kept
 
 
-def _query_text(pb: Playbook, as_of: dt.date) -> str:
-    key = (definitions_key(pb), as_of)
+def _query_text(pb: Playbook) -> str:
+    """The compiled query as DuckDB text, reading the scoring day from the parameter ``$as_of``.
+    Kept in memory, and between runs in the user's cache folder under a digest of everything the
+    text depends on (the definitions it reads, the compiler's source, sqlglot's version)."""
+    key = definitions_key(pb)
     text = _QUERIES.get(key)
     if text is None:
         if len(_QUERIES) >= 16:
             _QUERIES.clear()
-        text = _QUERIES[key] = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
+        stored = _cached_query(key)
+        text = stored.read_text(encoding="utf-8") if stored is not None and stored.is_file() else None
+        if text is None:
+            text = c.scoring_query(pb, None, event_position="pos", as_of_parameter="as_of").sql("duckdb")
+            _keep(stored, text)
+        _QUERIES[key] = text
     return text
 
 
-def _scored_sql(pb: Playbook, as_of: dt.date) -> str:
-    query = _query_text(pb, as_of)
-    return (f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({query}) AS q "
+def _cached_query(key: str) -> Path | None:
+    """The file the compiled text for these definitions is kept in, or None (no cache folder)."""
+    folder = os.environ.get(CACHE_ENV)
+    if folder == "off":
+        return None
+    if not folder:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "playbook", "queries")
+    import hashlib
+
+    import sqlglot
+    package = Path(c.__file__).resolve().parent.parent
+    sources = [Path(c.__file__), package / "rules" / "_util.py", package / "units.py",
+               *sorted((package / "model").glob("*.py")), package / "model.py"]
+    digest = hashlib.sha256()
+    for part in ([p.read_bytes() for p in sources if p.is_file()]
+                 + [sqlglot.__version__.encode(), key.encode("utf-8", "surrogatepass")]):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return Path(folder) / f"{digest.hexdigest()}.sql"
+
+
+def _keep(path: Path | None, text: str) -> None:
+    """Write the compiled text whole or not at all (another run may read it at the same time);
+    a folder that cannot be written just means compiling again next time."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+        kept = sorted(path.parent.glob("*.sql"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-KEEP_QUERIES]:  # the oldest go: the folder stays small
+            if re.fullmatch(r"[0-9a-f]{64}\.sql", old.name):
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _scored_sql(pb: Playbook) -> str:
+    return (f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({_query_text(pb)}) AS q "
             "JOIN _pb_leads AS l ON l.ord = q.lead_id")
+
+
+def _day(as_of: dt.date) -> dict:
+    return {"as_of": as_of.isoformat()}
 
 
 def score_all(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
     """Run ``pb``'s compiled query once over the loaded rows into the table ``_pb_scored``, which
     :func:`csv_lines`, :func:`counts` and :func:`scored_rows` then read."""
-    loaded.con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_scored AS {_scored_sql(pb, as_of)}")
+    loaded.con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_scored AS {_scored_sql(pb)}", _day(as_of))
     loaded.scored_by = pb
 
 
@@ -790,37 +990,41 @@ def counts(loaded: Loaded) -> tuple[dict, dict]:
     return by_stage, by_persona
 
 
-def _csv_cell(value: str) -> str:
-    """A text cell as csv.writer writes it: quoted when it holds a comma, a quote or a line break."""
-    return (f"CASE WHEN regexp_matches({value}, '[,\"\\r\\n]') THEN '\"' || replace({value}, '\"', '\"\"') || '\"' "
-            f"ELSE {value} END")
-
-
 def _number_cell(value: str) -> str:
     """A score as the outputs write it: 2 places at most, no trailing zeros, never -0."""
     return f"rtrim(rtrim(printf('%.2f', {value} + 0.0), '0'), '.')"
 
 
-def csv_lines(loaded: Loaded, batch: int = 20_000) -> Iterator[str]:
-    """The CSV output's lines (after the header) of the scored rows, in file order, written by
-    DuckDB in batches: the same text as csv.writer writes for each :func:`scored_rows` row."""
-    cells = [_csv_cell("COALESCE(display_id, '')"), _number_cell("fit_score"), _number_cell("engagement_score"),
-             _number_cell("total_score"), _csv_cell("COALESCE(stage, '')"), _csv_cell("COALESCE(persona, '')"),
-             "CASE WHEN negative THEN 'yes' ELSE 'no' END", _csv_cell("COALESCE(red_flags, '')"),
-             _csv_cell("COALESCE(nurture_track, '')"), _csv_cell("COALESCE(rules, '')")]
-    cursor = loaded.con.execute("SELECT " + " || ',' || ".join(cells) + " || chr(10) FROM _pb_scored ORDER BY ord")
-    while True:
-        rows = cursor.fetchmany(batch)
-        if not rows:
-            return
-        yield "".join([row[0] for row in rows])
+def csv_lines(loaded: Loaded, batch: int = 1 << 20) -> Iterator[str]:
+    """The CSV output's text (after the header) of the scored rows, in file order, in pieces of
+    about ``batch`` characters: DuckDB writes it (COPY, a cell quoted when it holds a comma, a
+    quote or a line break, as csv.writer quotes it) to a temporary file, read back here."""
+    import shutil
+    import tempfile
+    cells = ["display_id", _number_cell("fit_score"), _number_cell("engagement_score"), _number_cell("total_score"),
+             "NULLIF(stage, '')", "NULLIF(persona, '')", "CASE WHEN negative THEN 'yes' ELSE 'no' END",
+             "NULLIF(red_flags, '')", "NULLIF(nurture_track, '')", "NULLIF(rules, '')"]
+    folder = tempfile.mkdtemp(prefix="playbook-score-")
+    try:
+        body = os.path.join(folder, "scored.csv")
+        loaded.con.execute("COPY (SELECT " + ", ".join(cells) + " FROM _pb_scored ORDER BY ord) TO $path "
+                           "(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"', COMMENT '', "
+                           "NEW_LINE '\n')", {"path": body})
+        with open(body, encoding="utf-8", newline="") as fh:
+            while True:
+                text = fh.read(batch)
+                if not text:
+                    return
+                yield text
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def parquet_file(loaded: Loaded, path: Path) -> None:
     """The scored rows written by DuckDB as a Parquet file with the CSV output's columns."""
     loaded.con.execute(
         "COPY (SELECT display_id AS id, fit_score, engagement_score, total_score, stage, persona, negative, "
-        f"red_flags, nurture_track, rules FROM _pb_scored ORDER BY ord) TO {_lit(str(path))} (FORMAT parquet)")
+        "red_flags, nurture_track, rules FROM _pb_scored ORDER BY ord) TO $path (FORMAT parquet)", {"path": str(path)})
 
 
 def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True,
@@ -832,7 +1036,7 @@ def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True
     if getattr(loaded, "scored_by", None) is pb:
         cursor = loaded.con.execute("SELECT * FROM _pb_scored ORDER BY ord")
     else:
-        cursor = loaded.con.execute(f"{_scored_sql(pb, as_of)} ORDER BY l.ord")
+        cursor = loaded.con.execute(f"{_scored_sql(pb)} ORDER BY l.ord", _day(as_of))
     while True:
         rows = cursor.fetchmany(batch)
         if not rows:
@@ -846,8 +1050,8 @@ def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True
 
 def summary_counts(loaded: Loaded, pb: Playbook, as_of: dt.date) -> tuple[dict, dict]:
     """(leads per stage, leads per persona) of the good rows."""
-    query = c.scoring_query(pb, as_of, event_position="pos").sql("duckdb")
-    rows = loaded.con.execute(f"SELECT stage, persona, count(*) FROM ({query}) GROUP BY ALL").fetchall()
+    rows = loaded.con.execute(f"SELECT stage, persona, count(*) FROM ({_query_text(pb)}) GROUP BY ALL",
+                              _day(as_of)).fetchall()
     by_stage: dict = {}
     by_persona: dict = {}
     for stage, persona, n in rows:

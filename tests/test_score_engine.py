@@ -1,0 +1,110 @@
+"""How `playbook score` runs the compiled query: one compiled text for every scoring day, kept
+between runs, and the CSV output DuckDB writes quoted as csv.writer quotes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from generator.check import run_check
+from generator.config import Config
+from generator.scoring import compile as c
+from generator.scoring import run
+from generator.scoring.outputs import as_csv_row
+from generator.scoring.run import Lead, Needs, connect, csv_lines, load_leads, score_all, score_leads, scored_rows
+
+from conftest import TODAY, write_playbook
+from test_score import AS_OF, SMALL
+
+
+@pytest.fixture(scope="module")
+def small_pb(tmp_path_factory):
+    return run_check(write_playbook(tmp_path_factory.mktemp("small"), SMALL), Config(), TODAY).playbook
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(run.CACHE_ENV, str(folder))
+    monkeypatch.setattr(run, "_QUERIES", {})
+    return folder
+
+
+LEAD = Lead("L1", {"industry": "dtc", "monthly_ad_budget": "8000"}, [("call_booked", "2026-11-20")])
+
+
+def test_one_compiled_text_serves_every_scoring_day(small_pb, cache, monkeypatch):
+    compiled = []
+    real = c.scoring_query
+    monkeypatch.setattr(c, "scoring_query", lambda *a, **k: compiled.append(a[1]) or real(*a, **k))
+    early, late = score_leads(small_pb, AS_OF, [LEAD]), score_leads(small_pb, AS_OF + dt.timedelta(days=60), [LEAD])
+    assert len(compiled) == 1
+    assert early[0].engagement == 25 and late[0].engagement == 14.06  # two whole 30-day periods: 25 x 0.75^2
+    assert "$as_of" in run._query_text(small_pb)
+
+
+def test_the_compiled_text_is_kept_between_runs(small_pb, cache, monkeypatch):
+    want = score_leads(small_pb, AS_OF, [LEAD])
+    (kept,) = cache.glob("*.sql")
+    monkeypatch.setattr(run, "_QUERIES", {})  # as a new process starts
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled again")
+    monkeypatch.setattr(c, "scoring_query", no_compiling)
+    assert score_leads(small_pb, AS_OF, [LEAD]) == want
+    assert kept.read_text(encoding="utf-8") == run._query_text(small_pb)
+
+
+def test_changed_definitions_are_compiled_again(small_pb, cache, tmp_path):
+    score_leads(small_pb, AS_OF, [LEAD])
+    changed = dict(SMALL)
+    changed["definitions/scoring.yaml"] = SMALL["definitions/scoring.yaml"].replace("points: 20}", "points: 21}")
+    other = run_check(write_playbook(tmp_path / "other", changed), Config(), TODAY).playbook
+    assert score_leads(other, AS_OF, [LEAD])[0].fit == 36
+    assert len(list(cache.glob("*.sql"))) == 2
+
+
+def test_no_cache_when_turned_off_or_not_writable(small_pb, tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "_QUERIES", {})
+    monkeypatch.setenv(run.CACHE_ENV, "off")
+    assert score_leads(small_pb, AS_OF, [LEAD])[0].total == 60
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(run, "_QUERIES", {})
+    monkeypatch.setenv(run.CACHE_ENV, str(blocked / "cache"))
+    assert score_leads(small_pb, AS_OF, [LEAD])[0].total == 60
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_cache_keeps_only_the_newest(small_pb, cache, monkeypatch):
+    monkeypatch.setattr(run, "KEEP_QUERIES", 2)
+    cache.mkdir()
+    mine = cache / "notes.txt"
+    mine.write_text("kept", encoding="utf-8")
+    for n in range(3):
+        (cache / f"{n:064x}.sql").write_text("old", encoding="utf-8")
+    score_leads(small_pb, AS_OF, [LEAD])
+    assert len(list(cache.glob("*.sql"))) == 2 and mine.read_text(encoding="utf-8") == "kept"
+
+
+def test_csv_output_is_quoted_as_csv_writer_quotes(small_pb):
+    ids = ['a,b', 'say "hi"', "two\nlines", "#first", "semi;colon", "tab\tin", "café", "plain", "'single'", "=1+1"]
+    leads = [Lead(i, {"industry": "dtc", "expected_contact_cadence": "daily", "monthly_ad_budget": "900"},
+                  [("call_booked", "2026-11-20")]) for i in ids]
+    con = connect()
+    try:
+        loaded = load_leads(con, leads, Needs.of([small_pb], AS_OF))
+        score_all(loaded, small_pb, AS_OF)
+        got = "".join(csv_lines(loaded, batch=7))  # in small pieces, the text is the same
+        want = io.StringIO()
+        writer = csv.writer(want, lineterminator="\n")
+        for s in scored_rows(loaded, small_pb, AS_OF):
+            writer.writerow(as_csv_row(s))
+    finally:
+        con.close()
+    assert got == want.getvalue()
+    assert [row[0] for row in csv.reader(io.StringIO(got))] == ids
+    assert '"Wants daily calls; Ad budget under 2,000 USD a month"' in got  # red flags hold a comma
