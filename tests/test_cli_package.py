@@ -232,3 +232,30 @@ def test_the_cli_modules_are_short():
         if name.startswith("generator.cli") or name.rpartition(".")[2] in TAKEN_OVER:
             lines = len(path.read_text(encoding="utf-8").splitlines())
             assert lines <= 400, f"{name}: {lines} lines"
+
+
+def test_an_install_holds_every_module_and_the_playbook_command(tmp_path):
+    """What setuptools installs from pyproject.toml (not the editable install the tests run)
+    holds every package the command imports, the starter and the templates, and the console
+    script names ``generator.cli:main``."""
+    import shutil
+    import subprocess
+    import sys
+    src = tmp_path / "src"  # a copy, so the build writes nothing into the repository
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    shutil.copytree(PACKAGE, src / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    lib, meta = tmp_path / "lib", tmp_path / "meta"
+    meta.mkdir()
+    proc = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q",
+                           "build_py", "-d", str(lib), "egg_info", "-e", str(meta)],
+                          cwd=src, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    installed = {p.relative_to(lib).as_posix() for p in lib.rglob("*") if p.is_file()}
+    sources = {p.relative_to(REPO).as_posix() for p in PACKAGE.rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts
+               and (p.suffix in (".py", ".j2", ".css") or "starter" in p.relative_to(PACKAGE).parts)}
+    assert sources and sources <= installed, sorted(sources - installed)
+    entry = (meta / "playbook.egg-info" / "entry_points.txt").read_text(encoding="utf-8")
+    assert "playbook = generator.cli:main" in entry
