@@ -108,3 +108,24 @@ def test_csv_output_is_quoted_as_csv_writer_quotes(small_pb):
     assert got == want.getvalue()
     assert [row[0] for row in csv.reader(io.StringIO(got))] == ids
     assert '"Wants daily calls; Ad budget under 2,000 USD a month"' in got  # red flags hold a comma
+
+
+def test_a_kept_query_scores_without_loading_sqlglot_or_numpy(tmp_path):
+    import subprocess
+    import sys
+    folder = write_playbook(tmp_path / "pb", SMALL)
+    program = f"""
+import datetime as dt, sys
+from pathlib import Path
+from generator.check import run_check
+from generator.config import Config
+from generator.scoring.run import Lead, score_leads
+pb = run_check(Path({str(folder)!r}), Config(), dt.date(2026, 11, 22)).playbook
+got = score_leads(pb, dt.date(2026, 11, 22), [Lead("L1", {{"industry": "dtc"}}, [("call_booked", "2026-11-20")])])
+print(got[0].total, "sqlglot" in sys.modules, "numpy" in sys.modules)
+"""
+    env = {**__import__("os").environ, run.CACHE_ENV: str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True)
+    again = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.split() == ["45.0", "True", "False"]  # compiled once: sqlglot needed
+    assert again.stdout.split() == ["45.0", "False", "False"]

@@ -67,12 +67,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from .. import model as m
 from ..units import Duration
 from ..playbook import Playbook
 from ..criteria import SCORE_FIELDS
+
+
+
+class _Sqlglot:
+    """sqlglot's expression module, imported when first used: a run that finds the compiled text
+    it needs already kept (:mod:`generator.scoring.run`) never loads sqlglot."""
+
+    def __getattr__(self, name: str):
+        from sqlglot import exp as module
+        globals()["exp"] = module
+        return getattr(module, name)
+
+
+exp = _Sqlglot()
 
 LIST_FIELDS = ("confirmed",)
 REASON_FIELD = "rejection_reason"

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
-from sqlglot import exp
 
 from ..playbook import Playbook
 from . import compile as c
@@ -89,11 +88,14 @@ class Lead:
 
 
 def _q(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql("duckdb")
+    """A name as a quoted DuckDB identifier (a quote inside doubled), as sqlglot writes it."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(text: str) -> str:
-    return exp.Literal.string(text).sql("duckdb")
+    """A text as a DuckDB string literal (a quote inside doubled; a backslash is plain text), as
+    sqlglot writes it."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 PROGRESS_AFTER = "PLAYBOOK_PROGRESS_AFTER_MS"  # how long a step runs before its progress bar shows
@@ -556,17 +558,24 @@ def _read_parquet(con, path: Path, mapping: dict[str, str], crm: str | None = No
 
 
 def _load_records(con, records: list[tuple[int, dict[str, str]]]) -> None:
-    """Records already read (line, {field: text}) as the raw table: one text column per field."""
-    import numpy as np
+    """Records already read (line, {field: text}) as the raw table: one text column per field.
+    A few (worked examples) go in as parameters of one INSERT; many through numpy arrays."""
     names = sorted({name for _, cells in records for name in cells})
-    data = {"_line": np.array([line for line, _ in records], dtype=np.int64)}
-    for i, name in enumerate(names):
-        data[f"c{i}"] = np.array([cells.get(name) for _, cells in records], dtype=object)
-    con.register("_pb_records", data)
-    columns = ", ".join(f"CAST({_q(f'c{i}')} AS VARCHAR) AS {_q(f'c{i}')}" for i in range(len(names)))
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT _line" + (", " + columns if columns else "")
-                + " FROM _pb_records")
-    con.unregister("_pb_records")
+    columns = ", ".join(f"{_q(f'c{i}')} VARCHAR" for i in range(len(names)))
+    con.execute("CREATE OR REPLACE TEMP TABLE _pb_raw (_line BIGINT" + (", " + columns if columns else "") + ")")
+    if records and len(records) <= 200:
+        row = "(" + ", ".join(["?"] * (len(names) + 1)) + ")"
+        con.execute("INSERT INTO _pb_raw VALUES " + ", ".join([row] * len(records)),
+                    [value for line, cells in records for value in (line, *(cells.get(n) for n in names))])
+    elif records:
+        import numpy as np
+        data = {"_line": np.array([line for line, _ in records], dtype=np.int64)}
+        for i, name in enumerate(names):
+            data[f"c{i}"] = np.array([cells.get(name) for _, cells in records], dtype=object)
+        con.register("_pb_records", data)
+        con.execute("INSERT INTO _pb_raw SELECT _line"
+                    + "".join(f", CAST({_q(f'c{i}')} AS VARCHAR)" for i in range(len(names))) + " FROM _pb_records")
+        con.unregister("_pb_records")
     con.execute("CREATE OR REPLACE TEMP TABLE _pb_names (i INTEGER, name VARCHAR)")
     if names:
         con.executemany("INSERT INTO _pb_names VALUES (?, ?)", list(enumerate(names)))
@@ -935,16 +944,25 @@ def _cached_query(key: str) -> Path | None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         folder = os.path.join(base, "playbook", "queries")
     import hashlib
-
-    import sqlglot
     package = Path(c.__file__).resolve().parent.parent
     sources = [Path(c.__file__), package / "rules" / "_util.py", package / "units.py",
                *sorted((package / "model").glob("*.py")), package / "model.py"]
     digest = hashlib.sha256()
     for part in ([p.read_bytes() for p in sources if p.is_file()]
-                 + [sqlglot.__version__.encode(), key.encode("utf-8", "surrogatepass")]):
+                 + [_sqlglot_version(), key.encode("utf-8", "surrogatepass")]):
         digest.update(len(part).to_bytes(8, "big") + part)
     return Path(folder) / f"{digest.hexdigest()}.sql"
+
+
+def _sqlglot_version() -> bytes:
+    """sqlglot's version, read without importing it (its import takes longer than the lookup saves)."""
+    import importlib.util
+    spec = importlib.util.find_spec("sqlglot")
+    if spec is None or not spec.origin:
+        return b""
+    folder = Path(spec.origin).parent
+    version = folder / "_version.py"
+    return version.read_bytes() if version.is_file() else str(folder).encode()
 
 
 def _keep(path: Path | None, text: str) -> None:
