@@ -249,11 +249,13 @@ class Renderer:
         self.env.filters.update(dur=lambda v: md_escape(duration_words(v)), metric=self.metric_label,
                                 words=self.value_words, dim=dimension_label, fw=framework_label,
                                 role_label=lambda v: BUYING_ROLES.get(v, v), first_sentence=first_sentence, kind_label=lambda v: TRANSITION_KINDS.get(v, v))
-        self.env.globals.update(link=self.link, meta=self.meta, page_meta=self.page_meta, also_called=self.also_called, referrers=self.referrers, pb=pb,
+        self.env.globals.update(link=self.link, html_link=self.html_link, link_list=self.link_list,
+                                referred_html=self.referred_html, meta=self.meta, page_meta=self.page_meta, also_called=self.also_called, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, dim_words=DIMENSION_WORDS, anchor=lambda e: Markup(safe_slug(e.id)))
         self.current = "index.md"
         self._rel_cache: dict[tuple[str, str], str] = {}
+        self._href_cache: dict[tuple[str, str], str] = {}
         self.abbreviations = self._abbreviations()
         self._abbr_definitions = dict(self.abbreviations)
         self._abbr_words: dict[str, list[tuple[str, frozenset[str], bool]]] | None = None
@@ -318,9 +320,10 @@ class Renderer:
             return Markup(f"{n(band.min)} or more")
         return Markup(f"{n(band.min)} to {n(band.max)}")
 
-    def also_called(self, entity) -> list[str]:
+    def also_called(self, entity, heading: str | None = None) -> list[str]:
         """Other words for an entity: its own aliases, and the abbreviation and synonyms of the
-        glossary terms it formally defines (``defined_by``); without repeats or its own name."""
+        glossary terms it formally defines (``defined_by``); without repeats, its own name or the
+        ``heading`` it is shown under (the scoring page is headed "Lead scoring")."""
         if self._defined_terms is None:
             self._defined_terms = {}
             for term in self.pb.of("term"):
@@ -332,7 +335,7 @@ class Renderer:
         if isinstance(entity, m.Term):
             words += entity.synonyms
         own = {self.title_of(entity).lower(), (entity.name or "").lower(),
-               (getattr(entity, "abbreviation", None) or "").lower(), ""}
+               (getattr(entity, "abbreviation", None) or "").lower(), (heading or "").lower(), ""}
         out = {}
         for w in words:
             w = " ".join(str(w).split())
@@ -488,6 +491,74 @@ class Renderer:
         rel = self._rel(target)
         return rel + "#" + safe_slug(ident) if anchored else rel
 
+    def html_url(self, kind: str, ident: str) -> str | None:
+        """The address of an entity as the built site has it (``../personas/erin/``, relative
+        to the current page), for links written as HTML; None when it has no page."""
+        md = self.url(kind, ident)
+        if md is None:
+            return None
+        path, _, anchor = md.partition("#")
+        here = posixpath.dirname(self.current) or "."
+        return self._page_href(posixpath.normpath(posixpath.join(here, path)), anchor)
+
+    def _page_href(self, target: str, anchor: str = "") -> str:
+        """The built site's relative address of the page ``target`` (a path in the Markdown
+        tree) from the current page: a page ``x.md`` is served as ``x/``, ``x/index.md`` as ``x/``."""
+        key = (self.current, target)
+        rel = self._href_cache.get(key)
+        if rel is None:
+            here, there = _served(self.current), _served(target)
+            if here == there:
+                rel = ""
+            else:
+                rel = posixpath.relpath(there or ".", here or ".")
+                rel = "./" if rel == "." else rel + "/"
+            self._href_cache[key] = rel
+        return rel + ("#" + anchor if anchor else "") if rel or anchor else "./"
+
+    def html_link(self, kind, ident=None, text=None) -> Markup:
+        """:meth:`link` written as HTML, for lists of links a page shows as an HTML block (the
+        Markdown engine passes those through instead of parsing them): the text escaped, the
+        address computed here; struck through when the entity does not exist."""
+        if isinstance(kind, m.Entity):
+            entity = kind
+            kind, ident = entity.KIND, entity.id
+            text = text if text is not None else self.title_of(entity)
+        elif text is None:
+            entity = self.pb.get(kind, ident) if ident else None
+            if kind == "role" and ident in self.pb.roles:
+                text = self.pb.roles[ident][1].name
+            else:
+                text = self.title_of(entity) if entity else ident
+        href = self.html_url(kind, ident) if ident else None
+        shown = escape(" ".join(str(text).split()))
+        if href is None:
+            return Markup(f"<del>{shown}</del>")
+        return Markup(f'<a href="{escape(href)}">{shown}</a>')
+
+    def link_list(self, entities, labelled: bool = False, css: str = "") -> Markup:
+        """A list of links to ``entities`` as one HTML block (each item "Kind: name" when
+        ``labelled``), left out of the search index: it only repeats names that have pages of
+        their own."""
+        items = []
+        for e in entities:
+            label = f"{escape(m.KIND_LABELS[e.KIND].capitalize())}: " if labelled else ""
+            items.append(f"<li>{label}{self.html_link(e)}</li>")
+        if not items:
+            return Markup("")
+        cls = f' class="{css}"' if css else ""
+        return Markup(f'<ul{cls} data-search-exclude>\n' + "\n".join(items) + "\n</ul>")
+
+    def referred_html(self, entity) -> Markup:
+        """The "Referred to by" block of an entity as HTML, left out of the search index (the
+        referring entities are found on their own pages)."""
+        refs = self.referrers(entity, html=True)
+        if not refs:
+            return Markup("")
+        items = "\n".join(f"<li>{a} ({escape(kind)})</li>" for a, kind in refs)
+        return Markup(f'<div class="pb-referred" data-search-exclude>\n<p><strong>Referred to by</strong></p>\n'
+                      f"<ul>\n{items}\n</ul>\n</div>")
+
     def _rel(self, target: str) -> str:
         here = posixpath.dirname(self.current) or "."
         key = (here, target)
@@ -527,21 +598,21 @@ class Renderer:
             return f"{entity.name} ({entity.abbreviation})"
         return entity.name or entity.id
 
-    def referrers(self, entity) -> list[tuple[Markup, str]]:
-        """(link to the referring entity, what kind it is), sorted and without repeats."""
-        out = {}
+    def referrers(self, entity, html: bool = False) -> list[tuple[Markup, str]]:
+        """(link to the referring entity, what kind it is), sorted and without repeats; the
+        links as HTML when ``html``."""
+        link = self.html_link if html else self.link
+        found = {}
         for ref in self.pb.referrers_of(entity):
-            src = ref.source
-            if isinstance(src, m.Entity):
-                key = (m.KIND_LABELS[src.KIND], self.title_of(src).lower(), src.id)
-                out[key] = (self.link(src), m.KIND_LABELS[src.KIND])
+            if isinstance(ref.source, m.Entity):
+                found[(ref.source.KIND, ref.source.id)] = ref.source
         if isinstance(entity, m.Team):
             for ref in self.pb.referrers.get(("role", entity.id), []):
-                src = ref.source
-                if isinstance(src, m.Entity):
-                    out[(m.KIND_LABELS[src.KIND], self.title_of(src).lower(), src.id)] = (
-                        self.link(src), m.KIND_LABELS[src.KIND])
-        return [out[k] for k in sorted(out)]
+                if isinstance(ref.source, m.Entity):
+                    found[(ref.source.KIND, ref.source.id)] = ref.source
+        ranked = sorted(found.items(), key=lambda item: (m.KIND_LABELS[item[1].KIND], self.title_of(item[1]).lower(),
+                                                         item[1].id, item[0]))
+        return [(link(src), m.KIND_LABELS[src.KIND]) for _, src in ranked]
 
     def review_due(self, entity) -> dt.date | None:
         return m.review_due(entity.last_reviewed, entity.review_every_days or self.config.review_every_days)
@@ -734,8 +805,9 @@ class Renderer:
                   for v in sorted(pb.of("proposition"), key=lambda v: v.name.lower())]
         pages.append(Page("qualifying-questions/index.md", "Qualifying questions", "questions.md.j2",
                           search={"search": {"boost": SEARCH_BOOST["questions"]}}))
+        # a call sheet repeats its persona's questions, which search finds where they are defined
         pages += [Page(f"qualifying-questions/call-sheet-{safe_slug(p.id)}.md", f"Call sheet: {p.name}",
-                       "call-sheet.md.j2", {"persona": p})
+                       "call-sheet.md.j2", {"persona": p}, {"search": {"exclude": True}})
                   for p in sorted(pb.personas, key=lambda p: p.name.lower()) if p.kind == "buyer"]
         pages.append(Page("complaints/index.md", "Complaint procedures", "complaints.md.j2"))
         pages += [Page(f"complaints/{safe_slug(c.id)}.md", c.name, "complaint.md.j2", {"proc": c},
@@ -1091,6 +1163,16 @@ def _whole_word_in(word: str, text: str) -> bool:
                 return True
         i = text.find(word, i + 1)
     return False
+
+
+def _served(path: str) -> str:
+    """Where the engine serves a page of the Markdown tree (directory addresses): ``x.md`` and
+    ``x/index.md`` as ``x/``, the home page as the site's root ("")."""
+    if path == "index.md":
+        return ""
+    if path.endswith("/index.md"):
+        return path[:-len("index.md")]
+    return path[:-3] + "/"
 
 
 def tag_anchor(tag: str) -> str:

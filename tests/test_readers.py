@@ -496,3 +496,19 @@ def test_review_dates_once_per_page_and_badges_only_when_due(example):
     assert later.count("Review overdue since") == terms and f"{terms} overdue for review" in later
     # an entity page keeps its full line
     assert "**Next review**" in generate(pb, cfg, TODAY).files["personas/ecommerce-founder.md"]
+
+
+def test_also_called_leaves_out_the_heading_it_is_shown_under(example, tmp_path):
+    """The scoring page is headed "Lead scoring"; the glossary's synonym "lead scoring" is not
+    repeated beside it, while another word for the model still is."""
+    pb, cfg = example
+    scoring = generate(pb, cfg, TODAY).files["scoring.md"]
+    assert not re.search(r"\*\*Also called:\*\*[^\n]*lead scoring", scoring, re.IGNORECASE)
+    root = write_playbook(tmp_path, {
+        "definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n",
+        "definitions/scoring.yaml": "scoring:\n  id: points\n  name: Points\n  owner: sales\n"
+                                    "  aliases: [lead scoring, points model]\n"
+                                    "  groups:\n    - {id: fit, kind: fit, rules: [{id: r, points: 5, when: {size: {gte: 1}}}]}\n"})
+    small = run_check(root, Config(), TODAY).playbook
+    page = generate(small, Config(), TODAY).files["scoring.md"]
+    assert "**Also called:** points model\n" in page

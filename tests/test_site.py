@@ -99,11 +99,30 @@ def test_every_reference_is_a_link_both_ways(example):
         renderer.current = src_page
         forward = renderer.url(ref.kind, ref.target)
         renderer.current = dst_page
-        backward = renderer.url(src.KIND, src.id)
+        # "Referred to by" is an HTML block: its links carry the built site's address
+        backward = (f"]({renderer.url(src.KIND, src.id)})", f'href="{renderer.html_url(src.KIND, src.id)}"')
         assert f"]({forward})" in texts[src_page], (src.id, ref.path, forward)
-        assert f"]({backward})" in texts[dst_page], (ref.target, "should link back to", src.id)
+        assert any(b in texts[dst_page] for b in backward), (ref.target, "should link back to", src.id)
         checked += 1
     assert checked > 100
+
+
+def test_html_links_reach_the_page_the_engine_serves(example):
+    """Links written as HTML carry the address the engine gives a page (``x.md`` and
+    ``x/index.md`` are served as ``x/``), relative to the page they are on."""
+    pb, cfg = example
+    r = Renderer(pb, cfg, TODAY)
+    r.current = "value-propositions/scale-profitably.md"
+    assert r.html_url("persona", "ecommerce-founder") == "../../personas/ecommerce-founder/"
+    assert r.html_url("term", "mql") == "../../glossary/#mql"
+    r.current = "teams.md"
+    assert r.html_url("stage", "mql") == "../lifecycle/mql/"
+    assert r.html_url("team", "sales") == "#sales"
+    r.current = "index.md"
+    assert r.html_url("question", "who-decides") == "qualifying-questions/#who-decides"
+    r.current = "lifecycle/index.md"
+    assert r.html_url("reason", next(iter(pb.known_ids["reason"]))).startswith("#")
+    assert r.html_link("persona", "no-such-persona") == "<del>no-such-persona</del>"
 
 
 def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
