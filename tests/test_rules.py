@@ -156,7 +156,7 @@ def test_a_rule_reports_only_under_its_own_code(root):
 
 
 def test_the_rule_modules_report_only_through_the_report_they_are_handed():
-    modules = sorted((REPO / "generator" / "rules").glob("*.py"))
+    modules = sorted((REPO / "generator" / "rules").rglob("*.py"))
     assert len(modules) > 10
     for path in modules:
         if path.name == "registry.py":  # where Report makes them
