@@ -165,8 +165,12 @@ def test_python_code_builds_a_config_with_the_names_the_commands_read():
     assert Config().score_map == {} and Config().score_crm is None and Config().publish == {}
 
 
-def test_readme_names_every_setting_of_the_model():
+def test_readme_shows_every_setting_of_the_model():
     import re
+
+    from test_score_settings import _readme_yaml_blocks
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = {key for block in _readme_yaml_blocks() for key in block}
     for setting in SETTINGS:
-        assert re.search(rf"^\s*{setting}:|`{setting}[.:`]", readme, re.M), f"README does not show {setting}:"
+        # in an example playbook.yaml, or named with its sub-setting (`publish.branch`)
+        assert setting in shown or re.search(rf"`{setting}\.[a-z_]+`", readme), f"README does not show {setting}:"
