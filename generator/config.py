@@ -174,7 +174,7 @@ class Config(BaseModel):
     path: SkipJsonSchema[Path | None] = Field(None, exclude=True)  # the file read, if any
     name: str = Field("Sales & marketing playbook", description="The playbook's name, shown on every page.")
     version: str = Field("", description="The playbook's own version.")
-    description: str = ""
+    description: str = Field("", description="What the playbook is for, shown on the site's home page.")
     severities: dict[RuleCode, SeverityName] = Field(
         default_factory=dict, alias="rules", description="Rule code or name -> off, warning or error.")
     ignores: list[Ignore] = Field(default_factory=list, alias="ignore",
