@@ -20,6 +20,7 @@ import argparse
 import functools
 import http.server
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,12 +41,18 @@ def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def timed(cmd: list[str], env=None) -> float:
+def timed(cmd: list[str], env=None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and its children: on a
+    shared machine the CPU time says what the build costs when the wall time says how busy the
+    machine was."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed:\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def naive_site(root: Path, work: Path) -> Path:
@@ -133,30 +140,35 @@ def main() -> None:
         tmp = Path(tmp)
         root = tmp / "playbook"
         synthetic.write(root, args.personas, args.entities)
-        ours, naive = [], []
+        ours, naive, ours_cpu, naive_cpu = [], [], [], []
         for run in range(args.runs):
             out = tmp / f"ours-{run}"
-            ours.append(timed([sys.executable, "-m", "generator.cli", "build", str(root), "--site-dir", str(out),
-                               "--today", "2026-11-22"], env))
+            wall, cpu = timed([sys.executable, "-m", "generator.cli", "build", str(root), "--site-dir", str(out),
+                               "--today", "2026-11-22"], env)
+            ours.append(wall)
+            ours_cpu.append(cpu)
             if not args.ours_only:
                 work = tmp / f"naive-{run}"
                 config = naive_site(root, work)
-                naive.append(timed([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)], env))
+                wall, cpu = timed([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)], env)
+                naive.append(wall)
+                naive_cpu.append(cpu)
         site = tmp / "ours-0"
         pages = sum(1 for _ in site.rglob("index.html"))
         ours_size = size_of(site)
         index = site / "search" / "search_index.json"
         print(f"synthetic playbook: {args.personas} personas + {args.entities} other entities; {args.runs} run(s)")
-        print(f"playbook build   wall median {statistics.median(ours):7.1f} s   {pages} pages   "
+        print(f"playbook build   wall median {statistics.median(ours):7.1f} s   CPU median {statistics.median(ours_cpu):7.1f} s   {pages} pages   "
               f"{ours_size / 1e6:8.1f} MB   search index {index.stat().st_size / 1e6:.1f} MB")
         if naive:
             nsite = tmp / "naive-0" / "site"
             npages = sum(1 for _ in nsite.rglob("index.html"))
             nsize = size_of(nsite)
             nindex = nsite / "search" / "search_index.json"
-            print(f"naive baseline   wall median {statistics.median(naive):7.1f} s   {npages} pages   "
+            print(f"naive baseline   wall median {statistics.median(naive):7.1f} s   CPU median {statistics.median(naive_cpu):7.1f} s   {npages} pages   "
                   f"{nsize / 1e6:8.1f} MB   search index {nindex.stat().st_size / 1e6:.1f} MB")
-            print(f"ratios ours/naive: build time {statistics.median(ours) / statistics.median(naive):.2f}, "
+            print(f"ratios ours/naive: build time {statistics.median(ours) / statistics.median(naive):.2f} (wall), "
+                  f"{statistics.median(ours_cpu) / statistics.median(naive_cpu):.2f} (CPU), "
                   f"size {ours_size / nsize:.2f}")
         if args.search:
             queries = ["persona", "what is a lead", "refund", "decision maker", "MQL", "nurture track", "owner"]

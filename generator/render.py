@@ -116,6 +116,7 @@ class Page:
     template: str
     context: dict = field(default_factory=dict)
     search: dict | None = None  # the page's front matter for the site's search (boost, keywords)
+    tooltips: bool = True  # whether the glossary's abbreviations show their definitions on the page
 
 
 # Where each kind lives: (page pattern, anchored?) — anchored kinds are sections of one page.
@@ -818,7 +819,8 @@ class Renderer:
         pages.append(Page("campaigns.md", "Campaigns", "campaigns.md.j2"))
         pages.append(Page("teams.md", "Teams", "teams.md.j2"))
         pages.append(Page("meetings.md", "Meetings", "meetings.md.j2"))
-        pages.append(Page("glossary.md", "Glossary", "glossary.md.j2", search={"search": {"boost": SEARCH_BOOST["glossary"]}}))
+        pages.append(Page("glossary.md", "Glossary", "glossary.md.j2", search={"search": {"boost": SEARCH_BOOST["glossary"]}},
+                          tooltips=False))
         # the tags page only repeats names that have pages of their own
         pages.append(Page("tags.md", "Tags", "tags.md.j2", search={"search": {"exclude": True}}))
         pages.append(Page("changelog.md", "What changed", "changelog.md.j2"))
@@ -830,7 +832,10 @@ class Renderer:
         context = dict(page.context, page=page, r=self, **(extra or {}))
         text = template.render(**context)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-        return self.front_matter(page) + text + self.abbreviation_block(text)
+        # the engine marks abbreviations in Markdown only, not inside the HTML lists of links;
+        # the glossary page writes every definition out, so it needs no tooltips
+        tooltips = self.abbreviation_block(_LINK_LISTS.sub("", text)) if page.tooltips else ""
+        return self.front_matter(page) + text + tooltips
 
     def front_matter(self, page: Page) -> str:
         """What the site's search needs to know of a page, as YAML front matter: how much a
@@ -1163,6 +1168,12 @@ def _whole_word_in(word: str, text: str) -> bool:
                 return True
         i = text.find(word, i + 1)
     return False
+
+
+# The HTML blocks of links that link_list and referred_html write (their text is escaped, so
+# the first closing tag after the opening one is theirs)
+_LINK_LISTS = re.compile(r'^<ul(?: class="[^"]*")? data-search-exclude>\n.*?\n</ul>$'
+                         r'|^<div class="pb-referred" data-search-exclude>\n.*?\n</ul>\n</div>$', re.MULTILINE | re.DOTALL)
 
 
 def _served(path: str) -> str:

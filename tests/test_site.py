@@ -149,12 +149,15 @@ def test_per_page_abbreviations_lose_no_tooltip(example, example_tree):
     full = "\n" + "\n".join(f"*[{a}]: {d}" for a, d in renderer.abbreviations) + "\n"
     compared = 0
     for path, text in example_tree.files.items():
-        if not path.endswith(".md"):
+        if not path.endswith(".md") or path == "glossary.md":
             continue
         body = text.split("\n*[", 1)[0].rstrip("\n") + "\n"
         assert _html_with_abbreviations(text) == _html_with_abbreviations(body + full), path
         compared += 1
     assert compared > 40
+    # the glossary writes every definition out; tooltips there would repeat the page
+    assert "\n*[" not in example_tree.files["glossary.md"]
+    assert "\n*[MQL]: " in example_tree.files["handoffs.md"]
     assert sum(text.count("\n*[") for text in example_tree.files.values()) < compared * len(renderer.abbreviations) / 3
 
 

@@ -95,7 +95,7 @@ def test_glossary_definitions_reach_the_abbreviation_list_without_angle_brackets
             abbreviation: EVL
             owner: sales
             definition: '<img src=x onerror=alert(1)> <script>alert(2)</script>'
-        """})
+        """, "personas/p.yaml": "id: p\nname: P\nowner: sales\nsummary: Asks about EVL first.\n"})
     result = run_check(root, Config(), TODAY)
     tree = generate(result.playbook, Config(), TODAY)
     lines = [line for text in tree.files.values() for line in text.splitlines() if line.startswith("*[")]
