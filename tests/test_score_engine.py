@@ -129,3 +129,33 @@ print(got[0].total, "sqlglot" in sys.modules, "numpy" in sys.modules)
     again = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True)
     assert first.stdout.split() == ["45.0", "True", "False"]  # compiled once: sqlglot needed
     assert again.stdout.split() == ["45.0", "False", "False"]
+
+
+def test_a_temp_dir_holds_the_database_while_scoring_and_nothing_after(tmp_path):
+    import subprocess
+    import sys
+    folder = write_playbook(tmp_path / "pb", SMALL)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,industry,events\nL1,dtc,call_booked:2026-11-20\nL2,dental,\n", encoding="utf-8")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    (spill / "mine.txt").write_text("kept", encoding="utf-8")
+    seen = tmp_path / "seen.txt"
+    program = f"""
+import datetime as dt, os, sys
+from pathlib import Path
+from generator.check import run_check
+from generator.config import Config
+from generator.scoring.run import Needs, connect, load_file, score_all, counts
+pb = run_check(Path({str(folder)!r}), Config(), dt.date(2026, 11, 22)).playbook
+con = connect("64MB", {str(spill)!r})
+loaded = load_file(con, Path({str(leads)!r}), {{}}, Needs.of([pb], dt.date(2026, 11, 22)))
+score_all(loaded, pb, dt.date(2026, 11, 22))
+Path({str(seen)!r}).write_text(" ".join(sorted(str(p.relative_to({str(spill)!r})).split(os.sep)[-1]
+                                               for p in Path({str(spill)!r}).rglob("*"))))
+print(sorted(counts(loaded)[0].items()))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[('lead', 2)]"
+    assert "leads.duckdb" in seen.read_text(encoding="utf-8").split()   # the tables were in a file there
+    assert sorted(p.name for p in spill.iterdir()) == ["mine.txt"]       # and it is gone, the rest kept

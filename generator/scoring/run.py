@@ -103,9 +103,12 @@ PROGRESS_AFTER = "PLAYBOOK_PROGRESS_AFTER_MS"  # how long a step runs before its
 
 def connect(memory_limit: str | None = None, temp_directory: str | None = None,
             threads: int | None = None, progress: bool = False) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB; with a memory limit it spills to ``temp_directory``. With
-    ``progress`` (the caller's standard output is a terminal: DuckDB draws its bar there), a step
-    running longer than 2 seconds, or ``PLAYBOOK_PROGRESS_AFTER_MS``, shows a progress bar."""
+    """A DuckDB connection; with a memory limit it spills to ``temp_directory``. With a
+    ``temp_directory`` the tables live in a database file made there (and removed at exit):
+    DuckDB writes large tables to it compressed as they are made, so a file many times the memory
+    limit is read without holding it in memory uncompressed. Otherwise everything is in memory.
+    With ``progress`` (the caller's standard output is a terminal: DuckDB draws its bar there), a
+    step running longer than 2 seconds, or ``PLAYBOOK_PROGRESS_AFTER_MS``, shows a progress bar."""
     config = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
@@ -113,7 +116,22 @@ def connect(memory_limit: str | None = None, temp_directory: str | None = None,
         config["temp_directory"] = temp_directory
     if threads:
         config["threads"] = threads
-    con = duckdb.connect(":memory:", config=config)
+    database = ":memory:"
+    if temp_directory:
+        import shutil
+        import tempfile
+        os.makedirs(temp_directory, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix="playbook-score-", dir=temp_directory)
+        database = os.path.join(folder, "leads.duckdb")
+        try:
+            con = duckdb.connect(database, config=config)
+        except BaseException:
+            shutil.rmtree(folder, True)
+            raise
+        import weakref
+        weakref.finalize(con, shutil.rmtree, folder, True)  # when the connection goes, or at exit
+    else:
+        con = duckdb.connect(database, config=config)
     if progress:
         after = os.environ.get(PROGRESS_AFTER, "")
         con.execute("SET enable_progress_bar = true")
@@ -449,7 +467,7 @@ def _load_csv(con, path: Path, layout: _Layout, loaded: Loaded) -> None:
                    + (", null_padding=true, parallel=false" if padded else ""))
         try:
             # DuckDB skips blank lines; the header is the first record it reads
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT * FROM read_csv($path, {options}) OFFSET 1",
+            con.execute(f"CREATE OR REPLACE TABLE _pb_raw AS SELECT * FROM read_csv($path, {options}) OFFSET 1",
                         {"path": str(path)})
         except duckdb.OutOfMemoryException:
             raise
@@ -469,7 +487,7 @@ def _load_csv(con, path: Path, layout: _Layout, loaded: Loaded) -> None:
         loaded.errors.append((layout.first_line, problem + "; nothing was scored"))
         _load_records(con, [])
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_names (i INTEGER, name VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE _pb_names (i INTEGER, name VARCHAR)")
     if layout.names:
         con.executemany("INSERT INTO _pb_names VALUES (?, ?)", list(enumerate(layout.names)))
     if rejects:
@@ -549,9 +567,9 @@ def _read_parquet(con, path: Path, mapping: dict[str, str], crm: str | None = No
         else:
             value = f"CAST({_q(name)} AS VARCHAR)"
         select.append(f"{value} AS {_q(f'c{i}')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_raw AS SELECT {', '.join(select) or 'NULL AS c0'} "
+    con.execute(f"CREATE OR REPLACE TABLE _pb_raw AS SELECT {', '.join(select) or 'NULL AS c0'} "
                 "FROM read_parquet($path)", {"path": str(path)})
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_names (i INTEGER, name VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE _pb_names (i INTEGER, name VARCHAR)")
     if names:
         con.executemany("INSERT INTO _pb_names VALUES (?, ?)", list(enumerate(names)))
     return [str(name) for name, *_ in cols]
@@ -562,7 +580,7 @@ def _load_records(con, records: list[tuple[int, dict[str, str]]]) -> None:
     A few (worked examples) go in as parameters of one INSERT; many through numpy arrays."""
     names = sorted({name for _, cells in records for name in cells})
     columns = ", ".join(f"{_q(f'c{i}')} VARCHAR" for i in range(len(names)))
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_raw (_line BIGINT" + (", " + columns if columns else "") + ")")
+    con.execute("CREATE OR REPLACE TABLE _pb_raw (_line BIGINT" + (", " + columns if columns else "") + ")")
     if records and len(records) <= 200:
         row = "(" + ", ".join(["?"] * (len(names) + 1)) + ")"
         con.execute("INSERT INTO _pb_raw VALUES " + ", ".join([row] * len(records)),
@@ -576,7 +594,7 @@ def _load_records(con, records: list[tuple[int, dict[str, str]]]) -> None:
         con.execute("INSERT INTO _pb_raw SELECT _line"
                     + "".join(f", CAST({_q(f'c{i}')} AS VARCHAR)" for i in range(len(names))) + " FROM _pb_records")
         con.unregister("_pb_records")
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_names (i INTEGER, name VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE _pb_names (i INTEGER, name VARCHAR)")
     if names:
         con.executemany("INSERT INTO _pb_names VALUES (?, ?)", list(enumerate(names)))
 
@@ -612,7 +630,7 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
         # One pass: split, number, and cut each item at its first ":" (the type before it; the date:
         # the first 10 characters after it, up to a second ":"), without a copy of the date's text.
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _pb_items AS
+            CREATE OR REPLACE TABLE _pb_items AS
             SELECT ord, pos, item, sep, CASE WHEN sep > 0 THEN left(item, sep - 1) END AS kind,
                    TRY_CAST(CASE WHEN strpos(after, ':') = 0 THEN after ELSE left(after, strpos(after, ':') - 1) END
                             AS DATE) AS day
@@ -623,7 +641,7 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
                                     FROM _pb_raw AS r WHERE {cell[EVENTS_COLUMN]} <> ''))
                         WHERE item <> ''))""")
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _pb_item_problems AS
+            CREATE OR REPLACE TABLE _pb_item_problems AS
             SELECT ord, arg_min(msg, prio * 1000000000 + pos) AS msg, min(prio) AS prio FROM (
               SELECT ord, pos,
                 CASE WHEN sep = 0 THEN 0 ELSE 1 END AS prio,
@@ -667,7 +685,7 @@ def _check(con, loaded: Loaded, needs: Needs) -> None:
     problem = f"CASE {first_problem} WHEN display_id IS NULL THEN {_lit(NO_ID)} {' '.join(checks)} {later_problem} END"
     line = "r._line" if has_line else "CAST(NULL AS BIGINT)"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _pb_leads AS
+        CREATE OR REPLACE TABLE _pb_leads AS
         SELECT * EXCLUDE (_pb_msg, _pb_prio{''.join(', ' + t.split(' AS ')[-1] for t in texts)}), {problem} AS problem
         FROM (SELECT r.rowid AS ord, {line} AS line, {ident} AS display_id, {problems}
                      {''.join(', ' + v for v in values)}{''.join(', ' + t for t in texts)}
@@ -781,7 +799,7 @@ def _duplicate_ids(con, loaded: Loaded, has_line: bool) -> None:
             first_line = loaded.line_of(first_ord)
         problems.append((ord_, f"the lead id {_shown(ident)} is also on row {first_line}; only that first row "
                                "is scored (a lead is counted once)"))
-    con.execute("CREATE OR REPLACE TEMP TABLE _pb_again (ord BIGINT, problem VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE _pb_again (ord BIGINT, problem VARCHAR)")
     con.executemany("INSERT INTO _pb_again VALUES (?, ?)", problems) if len(problems) < 1000 else \
         _insert_many(con, "_pb_again", problems)
     con.execute("UPDATE _pb_leads SET problem = a.problem FROM _pb_again AS a WHERE _pb_leads.ord = a.ord")
@@ -995,7 +1013,7 @@ def _day(as_of: dt.date) -> dict:
 def score_all(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
     """Run ``pb``'s compiled query once over the loaded rows into the table ``_pb_scored``, which
     :func:`csv_lines`, :func:`counts` and :func:`scored_rows` then read."""
-    loaded.con.execute(f"CREATE OR REPLACE TEMP TABLE _pb_scored AS {_scored_sql(pb)}", _day(as_of))
+    loaded.con.execute(f"CREATE OR REPLACE TABLE _pb_scored AS {_scored_sql(pb)}", _day(as_of))
     loaded.scored_by = pb
 
 
