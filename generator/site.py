@@ -18,6 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from markupsafe import escape
@@ -299,6 +300,43 @@ def _user_config(root: Path) -> dict:
     return _anchored(data, root)
 
 
+def outside_requests(root: Path, site_url: str | None = None) -> list[str]:
+    """Warnings for the team's mkdocs.yml naming a script or stylesheet on another host
+    (``extra_javascript``, ``extra_css``): the built site must work on an intranet and make no
+    request to an outside host. An address on the site's own host (``site_url``) is the site's."""
+    path = root / USER_CONFIG
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        loader = _TeamConfigLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # _user_config says what is wrong with the file
+    data = _located(node) if node is not None else None
+    if not isinstance(data, LocDict):
+        return []
+    own = urlsplit(site_url).netloc.lower() if isinstance(site_url, str) else ""
+    own = own or urlsplit(str(data.get("site_url") or "")).netloc.lower()
+    out = []
+    for key, what in (("extra_javascript", "script"), ("extra_css", "stylesheet")):
+        items = data.get(key)
+        if not isinstance(items, LocList):
+            continue
+        for item, (line, col) in zip(items, items.item_locs):
+            if not isinstance(item, str):
+                continue
+            host = urlsplit(item.strip()).netloc.lower() if "//" in item else ""
+            if host and host != own:
+                out.append(f"{USER_CONFIG}:{line}:{col}: {key} loads the {what} {item.strip()} from another "
+                           f"host ({host}); the site must make no outside request (readers on an intranet "
+                           f"cannot reach it, and it learns who reads what). Copy the file into "
+                           f"{HAND_WRITTEN_DIR}/ and name it by its path there.")
+    return out
+
+
 def _located(node):
     """The shape of a composed YAML node with where each part was written (for the shape checks)."""
     if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
@@ -476,6 +514,9 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
         keep_docs = outdir.check_target(keep_docs, pb.root, "Markdown folder")
         if outdir.within(keep_docs, site_dir) or outdir.within(site_dir, keep_docs):
             raise outdir.OutputRefused("The site folder and the Markdown folder must be two separate folders.")
+    outside = outside_requests(pb.root, config.site.get("url") if config.site else None)
+    if outside and strict:
+        raise SiteError("The site was not built (--strict): " + "\n".join(outside))
     tree = generate(pb, config, today, history)
     outdir.clean_leftovers(site_dir.parent)
     work = outdir.work_folder(site_dir.parent)
@@ -502,7 +543,8 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
         if proc.returncode != 0 or not (out / "index.html").is_file():
             raise SiteError(engine_failure(engine, output))
         outdir.replace(out, site_dir, pb.root, "site folder")
-        return BuildResult(site_dir, tree.pages, output)
+        warnings = "".join(f"WARNING -  {line}\n" for line in outside)
+        return BuildResult(site_dir, tree.pages, warnings + output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -520,3 +520,27 @@ def test_the_examples_most_important_question_opens_its_stage(example_tree):
     assert sal[0].startswith("What&\\#39;s not working")  # the first question written, not the first id
     numbers = [int(n) for n in re.findall(r"^(\d+)\. <span", page, re.MULTILINE)]
     assert numbers == list(range(1, len(sal) + len(sql) + 1)), "numbered on across the stages"
+
+
+def test_a_script_or_stylesheet_from_another_host_is_warned_about_and_strict_refuses_it(tmp_path):
+    root = write_playbook(tmp_path / "pb", {"definitions/teams.yaml": "teams:\n  - {id: sales, name: Sales}\n"})
+    (root / "mkdocs.yml").write_text(
+        "site_name: Ours\nsite_url: https://playbook.example.org/\n"
+        "extra_javascript:\n  - js/local.js\n  - https://cdn.example.com/track.js\n"
+        "  - https://playbook.example.org/own.js\n"
+        "extra_css:\n  - //fonts.example.net/f.css\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("build", root, "--site-dir", out)
+    assert result.exit_code == 0, result.output
+    assert "mkdocs.yml:5:5: extra_javascript loads the script https://cdn.example.com/track.js from another host " \
+           "(cdn.example.com)" in result.output
+    assert "mkdocs.yml:8:5: extra_css loads the stylesheet //fonts.example.net/f.css" in result.output
+    assert "local.js" not in result.output and "own.js" not in result.output  # its own files and host
+    assert (out / "index.html").is_file()
+    result = invoke("build", root, "--site-dir", tmp_path / "strict", "--strict")
+    assert result.exit_code == 1
+    assert "(--strict)" in result.output and "cdn.example.com" in result.output
+    assert not (tmp_path / "strict").exists()
+    (root / "mkdocs.yml").write_text("site_name: Ours\nextra_javascript: [js/local.js]\n", encoding="utf-8")
+    result = invoke("build", root, "--site-dir", out)
+    assert result.exit_code == 0 and "another host" not in result.output
