@@ -470,6 +470,15 @@ class Renderer:
                 for d in dims))
         return Markup("; ".join(parts))
 
+    def covers_html(self, question) -> Markup:
+        """:meth:`covers` for an HTML block: the same words, escaped for HTML only."""
+        parts = []
+        for fw, dims in question.covers.items():
+            parts.append(f"{escape(framework_label(fw))}: " + ", ".join(
+                str(escape(dimension_label(d))) + (f" ({escape(DIMENSION_WORDS[d])})" if d in DIMENSION_WORDS else "")
+                for d in dims))
+        return Markup("; ".join(parts))
+
     def date(self, value) -> Markup:
         return Markup(value.isoformat()) if value else Markup("")
 

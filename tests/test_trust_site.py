@@ -262,3 +262,23 @@ def test_an_unknown_site_setting_is_a_configuration_error(tmp_path):
                                        encoding="utf-8")
     result = invoke("check", str(root))
     assert result.exit_code == 2 and "playbook.yaml:4:3" in result.output and '"theme"' in result.output
+
+
+def test_names_in_html_blocks_are_escaped(tmp_path):
+    """Lists of links, "Referred to by" and the question facts are written as HTML: every name
+    in them is escaped, and an id that names nothing is shown struck through, not linked."""
+    evil = "<img src=x onerror=alert(1)> & <b>"
+    root = write_playbook(tmp_path, {
+        "definitions/teams.yaml": TEAMS,
+        "personas/p.yaml": f"id: p\nname: '{evil}'\nowner: sales\n",
+        "definitions/qualifying-questions.yaml": "qualifying_questions:\n"
+            f"  - {{id: q, question: '{evil}?', owner: sales, personas: [p, ghost]}}\n",
+        "definitions/value-propositions.yaml": "value_propositions:\n"
+            f"  - {{id: v, name: '{evil} offer', statement: s, owner: sales, personas: [p]}}\n"})
+    pb = run_check(root, Config(), TODAY).playbook
+    files = generate(pb, Config(), TODAY).files
+    for path in ("qualifying-questions/index.md", "personas/p.md", "teams.md", "tags.md"):
+        text = files[path]
+        assert "<img" not in text and "<b>" not in text, path
+        assert "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;" in text, path
+    assert "<del>ghost</del>" in files["qualifying-questions/index.md"]
