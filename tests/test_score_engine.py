@@ -159,3 +159,25 @@ print(sorted(counts(loaded)[0].items()))
     assert done.stdout.strip() == "[('lead', 2)]"
     assert "leads.duckdb" in seen.read_text(encoding="utf-8").split()   # the tables were in a file there
     assert sorted(p.name for p in spill.iterdir()) == ["mine.txt"]       # and it is gone, the rest kept
+
+
+def test_definitions_without_events_never_read_the_scoring_day(tmp_path, cache):
+    """No rule on events: the compiled query has no day to read, and is run without one (DuckDB
+    refuses a parameter the query does not use)."""
+    files = dict(SMALL)
+    scoring = SMALL["definitions/scoring.yaml"]
+    files["definitions/scoring.yaml"] = scoring[:scoring.index("- id: engagement")].rstrip() + "\n"
+    pb = run_check(write_playbook(tmp_path, files), Config(), TODAY).playbook
+    assert pb.scoring is not None and "$as_of" not in run._query_text(pb)
+    lead = Lead("L1", LEAD.attrs, [])
+    early, late = score_leads(pb, AS_OF, [lead]), score_leads(pb, AS_OF + dt.timedelta(days=60), [lead])
+    assert early == late and early[0].fit == 35 and early[0].engagement == 0
+    con = connect()
+    try:
+        loaded = load_leads(con, [lead], Needs.of([pb], AS_OF))
+        assert [s.fit for s in scored_rows(loaded, pb, AS_OF)] == [35]
+        assert sum(run.summary_counts(loaded, pb, AS_OF)[0].values()) == 1
+        score_all(loaded, pb, AS_OF)
+        assert [s.fit for s in scored_rows(loaded, pb, AS_OF)] == [35]
+    finally:
+        con.close()

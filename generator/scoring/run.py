@@ -24,7 +24,6 @@ import datetime as dt
 import gc
 import io
 import json
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -1006,14 +1005,16 @@ def _scored_sql(pb: Playbook) -> str:
             "JOIN _pb_leads AS l ON l.ord = q.lead_id")
 
 
-def _day(as_of: dt.date) -> dict:
-    return {"as_of": as_of.isoformat()}
+def _run(con, sql: str, as_of: dt.date):
+    """Run a query holding the compiled one: the scoring day goes in as its parameter, when the
+    definitions use it at all (a scoring model without events or decay never reads the day)."""
+    return con.execute(sql, {"as_of": as_of.isoformat()} if "$as_of" in sql else None)
 
 
 def score_all(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
     """Run ``pb``'s compiled query once over the loaded rows into the table ``_pb_scored``, which
     :func:`csv_lines`, :func:`counts` and :func:`scored_rows` then read."""
-    loaded.con.execute(f"CREATE OR REPLACE TABLE _pb_scored AS {_scored_sql(pb)}", _day(as_of))
+    _run(loaded.con, f"CREATE OR REPLACE TABLE _pb_scored AS {_scored_sql(pb)}", as_of)
     loaded.scored_by = pb
 
 
@@ -1072,7 +1073,7 @@ def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True
     if getattr(loaded, "scored_by", None) is pb:
         cursor = loaded.con.execute("SELECT * FROM _pb_scored ORDER BY ord")
     else:
-        cursor = loaded.con.execute(f"{_scored_sql(pb)} ORDER BY l.ord", _day(as_of))
+        cursor = _run(loaded.con, f"{_scored_sql(pb)} ORDER BY l.ord", as_of)
     while True:
         rows = cursor.fetchmany(batch)
         if not rows:
@@ -1086,8 +1087,8 @@ def scored_rows(loaded: Loaded, pb: Playbook, as_of: dt.date, lines: bool = True
 
 def summary_counts(loaded: Loaded, pb: Playbook, as_of: dt.date) -> tuple[dict, dict]:
     """(leads per stage, leads per persona) of the good rows."""
-    rows = loaded.con.execute(f"SELECT stage, persona, count(*) FROM ({_query_text(pb)}) GROUP BY ALL",
-                              _day(as_of)).fetchall()
+    rows = _run(loaded.con, f"SELECT stage, persona, count(*) FROM ({_query_text(pb)}) GROUP BY ALL",
+                as_of).fetchall()
     by_stage: dict = {}
     by_persona: dict = {}
     for stage, persona, n in rows:
