@@ -479,20 +479,26 @@ def engine_env() -> dict:
     return env
 
 
-def engine_failure(engine: str, output: str) -> str:
-    """What to tell the user when the engine failed: its own messages, without a traceback.
+def engine_failure(engine: str, output: str, previous: bool = True) -> str:
+    """What to tell the user when the engine failed: its own messages, without a traceback, and
+    that the previous site is unchanged (``previous``) or that no site was written.
 
     A traceback means the engine could not use a setting (most often in mkdocs.yml); its last
     line says which, the frames above it say nothing a playbook team can act on.
     """
+    kept = "the previous site is unchanged" if previous else "no site was written"
     lines = output.strip().splitlines()
     if not any(line.startswith("Traceback (most recent call last)") for line in lines):
-        return f"The site engine ({engine}) failed; the previous site is unchanged.\n" + "\n".join(lines)
+        return f"The site engine ({engine}) failed; {kept}.\n" + "\n".join(lines)
     start = next(i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)"))
     before = [line for line in lines[:start] if line.startswith(("ERROR", "WARNING"))]
     last = next((line for line in reversed(lines) if line.strip() and not line.startswith(" ")), "")
     return (f"The site engine ({engine}) stopped with an error, most likely from a setting in {USER_CONFIG}; "
-            "the previous site is unchanged.\n" + "\n".join(before + [last]))
+            f"{kept}.\n" + "\n".join(before + [last]))
+
+
+def _has_site(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
 
 
 @dataclass
@@ -541,7 +547,7 @@ def build_site(pb: Playbook, config: Config, site_dir: Path, today: dt.date, str
             raise SiteError(f"The {engine} engine is not installed ({exc.filename}).") from None
         output = (proc.stdout + proc.stderr).replace(str(docs) + os.sep, "")
         if proc.returncode != 0 or not (out / "index.html").is_file():
-            raise SiteError(engine_failure(engine, output))
+            raise SiteError(engine_failure(engine, output, previous=_has_site(site_dir)))
         outdir.replace(out, site_dir, pb.root, "site folder")
         warnings = "".join(f"WARNING -  {line}\n" for line in outside)
         return BuildResult(site_dir, tree.pages, warnings + output)

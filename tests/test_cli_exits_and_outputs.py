@@ -163,7 +163,9 @@ def test_build_exits_1_when_the_site_engine_stops(pb, tmp_path):
     (pb / "playbook" / "index.md").write_text("# Home\n\n[Nowhere](missing-page.md)\n", encoding="utf-8")
     result = invoke_in(tmp_path, "build", pb, "--strict", "--site-dir", tmp_path / "site", "--today", "2026-11-22")
     assert result.exit_code == 1, result.output
-    assert "The site engine (properdocs) failed; the previous site is unchanged." in result.output
+    # there was no site before: none is said to be kept
+    assert "The site engine (properdocs) failed; no site was written." in result.output
+    assert "previous site" not in result.output
     assert "missing-page.md" in result.output
     assert not (tmp_path / "site").exists()
     assert "engine stopped" in _exit_table()["build"]
