@@ -80,7 +80,7 @@ def score(leads, path, as_of, fmt, mappings, config_file, output, crm, memory_li
         raise UsageFailure(f"--memory-limit {memory_limit}: {str(exc).splitlines()[0]}") from None
     try:
         try:
-            loaded = load_file(con, leads, mapping, Needs.of([pb], day))
+            loaded = load_file(con, leads, mapping, Needs.of([pb], day), crm=crm)
         except UsageError as exc:
             raise UsageFailure(f"{leads}: {exc}.") from None
         except LeadError as exc:
