@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from . import model as m
 from .config import Config
 from .diagram import lifecycle_svg
+from .kinds import KINDS, OTHER_PLACES
 from .playbook import Playbook
 from .criteria import SCORE_FIELDS, lower_bound
 from .rules._util import exceeded_commitment, qualification_stage
@@ -120,24 +121,7 @@ class Page:
 
 
 # Where each kind lives: (page pattern, anchored?) — anchored kinds are sections of one page.
-_PLACES = {
-    "persona": ("personas/{id}.md", False),
-    "stage": ("lifecycle/{id}.md", False),
-    "proposition": ("value-propositions/{id}.md", False),
-    "complaint": ("complaints/{id}.md", False),
-    "reason": ("lifecycle/index.md", True),
-    "handoff": ("handoffs.md", True),
-    "nurture": ("nurture-tracks.md", True),
-    "scoring": ("scoring.md", False),
-    "question": ("qualifying-questions/index.md", True),
-    "commitment": ("service-commitments.md", True),
-    "goal": ("goals.md", True),
-    "campaign": ("campaigns.md", True),
-    "term": ("glossary.md", True),
-    "meeting": ("meetings.md", True),
-    "team": ("teams.md", True),
-    "role": ("teams.md", True),
-}
+_PLACES = {k.kind: (k.page, k.anchored) for k in KINDS} | OTHER_PLACES
 
 # How readers call the built-in qualification frameworks, and the everyday words for each
 # dimension: shown beside it, so a search for "decision maker" finds the questions on authority.

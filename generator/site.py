@@ -27,6 +27,7 @@ from . import outdir
 from .config import Config
 from .load import DEFAULT_MAX_FILE_BYTES, LocDict, LocList
 from .playbook import HAND_WRITTEN_DIR, TEMPLATES_DIR, Playbook
+from .kinds import KINDS
 from .render import NAV_LIMIT, SEARCH_SEPARATOR, Page, Renderer
 
 ENGINES = ("properdocs", "mkdocs", "zensical")
@@ -124,16 +125,10 @@ def _nav(pages: list[Page], guides: list[str], hand_written: dict[str, str]) -> 
         return {title: entries}
 
     nav: list = [{"Home": "index.md"}]
-    nav.append(section("Personas", "personas"))
-    nav.append(section("Lifecycle", "lifecycle"))
-    nav += [{"Handoffs and SLAs": "handoffs.md"}, {"Nurture tracks": "nurture-tracks.md"},
-            {"Lead scoring": "scoring.md"}]
-    nav.append(section("Value propositions", "value-propositions"))
-    nav.append(section("Qualifying questions", "qualifying-questions"))
-    nav.append(section("Complaint procedures", "complaints"))
-    nav += [{"Service commitments": "service-commitments.md"}, {"Shared goals": "goals.md"},
-            {"Campaigns": "campaigns.md"}, {"Teams": "teams.md"}, {"Meetings": "meetings.md"},
-            {"Glossary": "glossary.md"}]
+    # each kind's pages in the kinds' navigation order: a folder of pages is a section
+    for kind in sorted((k for k in KINDS if k.nav), key=lambda k: k.nav_rank):
+        folder, slash, _ = kind.page.partition("/")
+        nav.append(section(kind.nav, folder) if slash else {kind.nav: kind.page})
     if guides:
         nav.append({"Guides": [{_html(_title(hand_written[g], g)): g} for g in guides]})
     nav.append({"Tags": "tags.md"})
