@@ -36,6 +36,7 @@ import click
 from . import __version__
 from .findings import Severity
 from .rules import RULES
+from .text import markdown_text
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
@@ -285,13 +286,6 @@ def to_gitlab(result, prefix: str = "") -> str:
 
 # Markdown -------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: punctuation escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
 
 def to_markdown(result, prefix: str = "", hidden: int | None = None) -> str:
     errors, warnings = result.counts.get("error", 0), result.counts.get("warning", 0)
@@ -306,7 +300,7 @@ def to_markdown(result, prefix: str = "", hidden: int | None = None) -> str:
             lines += ["", f"### `{(prefix + current).replace('`', '')}`", "",
                       "| Line | Rule | Message |", "| ---: | --- | --- |"]
         rule = f"{f.code} {_rule_name(f.code)} ({f.severity.label})"
-        lines.append(f"| {f.location.line} | {md_cell(rule)} | {md_cell(f.message)} |")
+        lines.append(f"| {f.location.line} | {markdown_text(rule)} | {markdown_text(f.message)} |")
     return "\n".join(lines)
 
 

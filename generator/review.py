@@ -46,10 +46,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 
 from .model import KIND_LABELS, review_due
+from .text import markdown_text
 
 NO_OWNER = "No owner"
 
@@ -193,27 +193,21 @@ def to_text(groups: list[Group], title: str, today: dt.date, within: int | None)
     return "\n".join(lines)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def md(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
 
 def to_markdown(groups: list[Group], title: str, today: dt.date, within: int | None) -> str:
     counts = _counts(groups)
-    lines = [f"## Review agenda — {md(title)}, {today.isoformat()}", "", _summary(counts, within)]
+    lines = [f"## Review agenda — {markdown_text(title)}, {today.isoformat()}", "", _summary(counts, within)]
     for group in groups:
-        lines += ["", f"### {md(group.owner_name)}", "",
+        lines += ["", f"### {markdown_text(group.owner_name)}", "",
                   "| Done | What | Kind | File | Last reviewed | Due | Status |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
         for item in group.items:
             status = _when(item)
             status = f"**{status}**" if item.state == "overdue" else status
             if item.deferred:
-                status += f" (deferred: {md(item.deferred)})"
-            lines.append(f"| ☐ | {md(item.name)} (`{item.id}`) | {md(KIND_LABELS.get(item.kind, item.kind))} "
+                status += f" (deferred: {markdown_text(item.deferred)})"
+            kind = markdown_text(KIND_LABELS.get(item.kind, item.kind))
+            lines.append(f"| ☐ | {markdown_text(item.name)} (`{item.id}`) | {kind} "
                          f"| `{item.path}:{item.line}` | {item.last_reviewed} | {item.due} | {status} |")
     return "\n".join(lines)
 

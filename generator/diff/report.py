@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..kinds import label
+from ..text import markdown_text
 from .changes import GRADES, Diff, EntityChange
 
 
@@ -86,7 +87,7 @@ def _md_mark(op, text):
 
 
 def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_~\[\]<>|#])", r"\\\1", text)
+    return markdown_text(text, one_line=False)  # a word diff's line breaks become <br> later
 
 
 def summary(d: Diff) -> str:
@@ -154,10 +155,6 @@ def to_text(d: Diff) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
-
-
 def _size(text: str) -> int:
     """Length as GitHub counts a comment (UTF-16 units, like JavaScript)."""
     return len(text.encode("utf-16-le")) // 2
@@ -174,35 +171,38 @@ def _sections(d: Diff) -> list[_Section]:
     out: list[_Section] = []
     for side, errors in (("head", d.head_errors), ("base", d.base_errors)):
         if errors:
-            out.append(_Section([f"#### {_md(_ERRORS_TITLE[side])}", ""],
-                                [f"- `{_md(f.location)}` {f.code} {_md(f.message)}" for f in errors],
+            out.append(_Section([f"#### {markdown_text(_ERRORS_TITLE[side])}", ""],
+                                [f"- `{markdown_text(f.location)}` {f.code} {markdown_text(f.message)}"
+                                 for f in errors],
                                 (f"error on the {side} side", f"errors on the {side} side")))
     if d.impacts:
         icon = {"breaking": "🔴 breaking", "warning": "🟠 warning", "info": "🔵 info"}
         out.append(_Section(["| Impact | What it means |", "| --- | --- |"],
-                            [f"| {icon[i.grade]} | {_md(i.message)} |" for i in d.impacts], ("impact", "impacts")))
+                            [f"| {icon[i.grade]} | {markdown_text(i.message)} |" for i in d.impacts],
+                            ("impact", "impacts")))
     items = []
     for c in d.changes:
         extra = f" (was `{c.old_id}`)" if c.old_id else ""
-        hidden = f" ({_md(_where_hidden(c))})" if c.change == "unreadable" else ""
-        lines = [f"- **{c.change}** {label(c.kind)} `{c.id}`{extra}: {_md(c.name)}{hidden}"]
+        hidden = f" ({markdown_text(_where_hidden(c))})" if c.change == "unreadable" else ""
+        lines = [f"- **{c.change}** {label(c.kind)} `{c.id}`{extra}: {markdown_text(c.name)}{hidden}"]
         for f in c.fields:
             if _is_prose(f.old, f.new):
                 marked = _marked(word_diff(f.old, f.new), _md_mark, _md_escape)
                 lines.append(f"  - `{f.path}`: {marked.replace(chr(10), '<br>')}")
             else:
-                lines.append(f"  - `{f.path}`: {_md(_full(f.old))} → {_md(_full(f.new))}")
+                lines.append(f"  - `{f.path}`: {markdown_text(_full(f.old))} → {markdown_text(_full(f.new))}")
         items.append("\n".join(lines))
     if items:
         out.append(_Section(["#### Changes", ""], items, ("change", "changes")))
     if d.leads is not None:
         out.append(_Section([f"#### Impact on {d.leads.scored:,} leads", ""],
-                            [f"- {_md(s)}" for s in d.leads.sentences() or
+                            [f"- {markdown_text(s)}" for s in d.leads.sentences() or
                              ["No lead changes stage, persona or nurture track."]], ("lead move", "lead moves")))
         if d.leads.examples:
             out.append(_Section(["| Lead | What | Before | After |", "| --- | --- | --- | --- |"],
-                                [f"| {_md(ident)} | {what} | {_md(a or 'none')} | {_md(b or 'none')} |"
-                                 for ident, what, a, b in d.leads.examples], ("example lead", "example leads")))
+                                [f"| {markdown_text(ident)} | {what} | {markdown_text(a or 'none')} "
+                                 f"| {markdown_text(b or 'none')} |" for ident, what, a, b in d.leads.examples],
+                                ("example lead", "example leads")))
     return out
 
 
