@@ -442,3 +442,32 @@ def test_a_long_but_acceptable_change_set_is_folded_and_complete(example_repo):
     assert 20_000 < utf16(md) <= 60_000
     assert "<details>" in md and "Left out" not in md
     assert md.count("- **changed** glossary term") == n
+
+
+# ---------------------------------------------------------------- the playbook in a folder of the repository
+
+
+def test_a_folder_as_the_last_argument_is_the_playbook_not_a_ref(tmp_path):
+    import shutil
+    from conftest import REPO
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "tests" / "fixtures" / "ledger-saas", repo / "sales")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    glossary = next((repo / "sales" / "definitions").glob("glossary.yaml"))
+    text = glossary.read_text()
+    first_definition = next(line for line in text.splitlines() if "definition:" in line)
+    glossary.write_text(text.replace(first_definition, first_definition + " Now longer.", 1))
+    for args in (["sales/"], ["main", "sales"], ["main", "sales/"]):
+        result = run(repo, *args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Semantic diff: main (" in result.output and "→ working tree" in result.output
+        assert "changed" in result.output and "glossary term" in result.output
+    # a branch with the folder's name: which one is meant is asked, never guessed
+    git(repo, "branch", "sales")
+    result = run(repo, "sales")
+    assert result.exit_code == 2
+    assert '"sales" is both a folder here and a git ref' in result.output and "./sales" in result.output
+    assert "changed" in run(repo, "./sales").output
+    assert run(repo, "refs/heads/sales", "HEAD", "sales").exit_code == 0

@@ -27,7 +27,8 @@ from .options import as_of_option, config_option, format_option, map_option, pla
 def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
     """Compare two states of the playbook by meaning, not by line.
 
-    BASE and HEAD are git refs; HEAD defaults to the working tree, BASE to the merge base of
+    BASE and HEAD are git refs (a last argument that is a folder and not a ref is the playbook,
+    PATH: `playbook diff sales/`, `playbook diff main sales/`); HEAD defaults to the working tree, BASE to the merge base of
     the main branch and HEAD. References are judged on the HEAD side: a removal is breaking
     only while something there still refers to it. A side with errors (a file that does not
     parse, an invalid entity) has its errors listed; what they hide is shown as unreadable,
@@ -42,6 +43,7 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
     from .. import diff as semantic
     from ..gitrefs import GitError, checkout_copy, default_branch, merge_base, repo_root, resolve, short
     from ..playbook import build as build_playbook
+    base, head, path = _folder_given(base, head, path)
     root, found, _ = locate_playbook(path)
     cfg = read_settings(config_file or found)
     try:
@@ -83,3 +85,19 @@ def diff(base, head, path, fmt, fail_on, leads, as_of, mappings, config_file):
     click.echo(render(result), nl=False)
     if fail_on != "never" and result.worst() >= semantic.GRADE_RANK[fail_on]:
         sys.exit(1)
+
+
+def _folder_given(base: str | None, head: str | None, path: str | None):
+    """(BASE, HEAD, PATH) when the last argument given is a folder: with no PATH given, a folder
+    that is not also a git ref is the playbook, not a ref to compare."""
+    from ..gitrefs import GitError, repo_root, resolve
+    last = head if head is not None else base
+    if path is not None or last is None or not Path(last).is_dir():
+        return base, head, path
+    try:
+        resolve(repo_root(Path(last)), last)
+    except GitError:
+        return (base, None, last) if head is not None else (None, None, last)
+    folder = last if last.startswith((".", "/")) else f"./{last}"
+    raise UsageFailure(f'"{last}" is both a folder here and a git ref. Write {folder} for the playbook in the '
+                       f'folder, or refs/heads/{last.rstrip("/")} (or a commit) to compare the ref.')
