@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .kinds import KINDS
-from .model import ISO_10002_STEPS
+from .model import ENTITY_CLASSES, ISO_10002_STEPS, KIND_LABELS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 64
@@ -85,8 +85,8 @@ def skeleton(pb, kind: str, ident: str, name: str, owner: str | None, today: dt.
     common += ["status: draft", f"last_reviewed: {today.isoformat()}"]
     if kind == "persona":
         common.insert(2, "kind: negative" if negative else "kind: buyer")
-    new = _New(pb, ident, owner, today, negative)
-    body = _BODIES[kind](new)
+    new = _New(pb, ident, owner, today, negative, kind)
+    body = _BODIES[kind](new) if kind in _BODIES else _from_model(new)
     return common + body, new.extra
 
 
@@ -99,6 +99,7 @@ class _New:
     owner: str | None
     today: dt.date
     negative: bool
+    kind: str = ""
     extra: list = field(default_factory=list)  # edits elsewhere: (section, lines, after id)
 
 
@@ -113,8 +114,26 @@ def _body(kind: str):
     return register
 
 
-# the body of a new entity of each kind, after id, name, owner, status and last_reviewed
+# the body of a new entity of each kind, after id, name, owner, status and last_reviewed; a kind
+# without one gets its model's required fields and a description (_from_model)
 _BODIES: dict = {}
+
+_COMMON_FIELDS = {"id", "name", "term", "owner", "status", "last_reviewed", "kind"}
+
+
+def _from_model(new: _New) -> list[str]:
+    """A new entity of a kind with no body of its own: a TODO for each field its model class
+    requires (text fields: any other type needs a body written for it), then a description."""
+    cls = ENTITY_CLASSES[new.kind]
+    lines = []
+    for name, info in cls.model_fields.items():
+        key = info.alias or name
+        if key in _COMMON_FIELDS or not info.is_required():
+            continue
+        lines.append(f"{key}: {_todo()}")
+    if "description" in cls.model_fields:
+        lines.append(f"description: {_todo('what this ' + KIND_LABELS[new.kind] + ' is, in a sentence or two.')}")
+    return lines
 
 
 @_body("persona")
