@@ -132,3 +132,32 @@ def lower_bound(criteria, field: str):
 
 def mentions_field(criteria, field: str) -> bool:
     return criteria is not None and any(field in cond for cond in criteria.conditions())
+
+
+# ---------------------------------------------------------------- in words
+
+# each operator as a reader says it, in the order a condition's parts are read out
+OPERATOR_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne": "is not",
+                  "in_": "is one of", "not_in": "is none of", "exists": "is known"}
+
+
+def condition_text(cond: dict[str, Ops]) -> str:
+    """A condition as the pages say it: "fit score ≥ 30", "industry is one of dtc, ecommerce",
+    "email opt in is known" (or "is not known"); several parts are joined with "and". Plain
+    text, for the caller to escape."""
+    parts = []
+    for fieldname, ops in cond.items():
+        for op, word in OPERATOR_WORDS.items():
+            value = getattr(ops, op)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                shown = ", ".join(value)
+            elif isinstance(value, bool):
+                word, shown = ("is known" if value else "is not known"), ""
+            elif isinstance(value, float):
+                shown = f"{value:g}"
+            else:
+                shown = value
+            parts.append(f"{fieldname.replace('_', ' ')} {word} {shown}".strip())
+    return " and ".join(parts)
