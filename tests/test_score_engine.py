@@ -12,7 +12,7 @@ import pytest
 from generator.check import run_check
 from generator.config import Config
 from generator.scoring import compile as c
-from generator.scoring import run
+from generator.scoring import queries, run
 from generator.scoring.outputs import as_csv_row
 from generator.scoring.run import Lead, Needs, connect, csv_lines, load_leads, score_all, score_leads, scored_rows
 
@@ -28,8 +28,8 @@ def small_pb(tmp_path_factory):
 @pytest.fixture()
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
-    monkeypatch.setenv(run.CACHE_ENV, str(folder))
-    monkeypatch.setattr(run, "_QUERIES", {})
+    monkeypatch.setenv(queries.CACHE_ENV, str(folder))
+    monkeypatch.setattr(queries, "_QUERIES", {})
     return folder
 
 
@@ -43,19 +43,20 @@ def test_one_compiled_text_serves_every_scoring_day(small_pb, cache, monkeypatch
     early, late = score_leads(small_pb, AS_OF, [LEAD]), score_leads(small_pb, AS_OF + dt.timedelta(days=60), [LEAD])
     assert len(compiled) == 1
     assert early[0].engagement == 25 and late[0].engagement == 14.06  # two whole 30-day periods: 25 x 0.75^2
-    assert "$as_of" in run._query_text(small_pb)
+    assert "$as_of" in queries.query_text(small_pb, "event_sums")
 
 
 def test_the_compiled_text_is_kept_between_runs(small_pb, cache, monkeypatch):
     want = score_leads(small_pb, AS_OF, [LEAD])
-    (kept,) = cache.glob("*.sql")
-    monkeypatch.setattr(run, "_QUERIES", {})  # as a new process starts
+    kept = {p.read_text(encoding="utf-8") for p in cache.glob("*.sql")}
+    monkeypatch.setattr(queries, "_QUERIES", {})  # as a new process starts
 
     def no_compiling(*args, **kwargs):
         raise AssertionError("compiled again")
     monkeypatch.setattr(c, "scoring_query", no_compiling)
+    monkeypatch.setattr(c, "event_sum_columns", no_compiling)
     assert score_leads(small_pb, AS_OF, [LEAD]) == want
-    assert kept.read_text(encoding="utf-8") == run._query_text(small_pb)
+    assert kept == {queries.query_text(small_pb), queries.query_text(small_pb, "event_sums")}
 
 
 def test_changed_definitions_are_compiled_again(small_pb, cache, tmp_path):
@@ -64,23 +65,23 @@ def test_changed_definitions_are_compiled_again(small_pb, cache, tmp_path):
     changed["definitions/scoring.yaml"] = SMALL["definitions/scoring.yaml"].replace("points: 20}", "points: 21}")
     other = run_check(write_playbook(tmp_path / "other", changed), Config(), TODAY).playbook
     assert score_leads(other, AS_OF, [LEAD])[0].fit == 36
-    assert len(list(cache.glob("*.sql"))) == 2
+    assert len(list(cache.glob("*.sql"))) == 4  # the query and the event sums, of each
 
 
 def test_no_cache_when_turned_off_or_not_writable(small_pb, tmp_path, monkeypatch):
-    monkeypatch.setattr(run, "_QUERIES", {})
-    monkeypatch.setenv(run.CACHE_ENV, "off")
+    monkeypatch.setattr(queries, "_QUERIES", {})
+    monkeypatch.setenv(queries.CACHE_ENV, "off")
     assert score_leads(small_pb, AS_OF, [LEAD])[0].total == 60
     blocked = tmp_path / "file"
     blocked.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setattr(run, "_QUERIES", {})
-    monkeypatch.setenv(run.CACHE_ENV, str(blocked / "cache"))
+    monkeypatch.setattr(queries, "_QUERIES", {})
+    monkeypatch.setenv(queries.CACHE_ENV, str(blocked / "cache"))
     assert score_leads(small_pb, AS_OF, [LEAD])[0].total == 60
     assert blocked.read_text(encoding="utf-8") == "not a folder"
 
 
 def test_the_cache_keeps_only_the_newest(small_pb, cache, monkeypatch):
-    monkeypatch.setattr(run, "KEEP_QUERIES", 2)
+    monkeypatch.setattr(queries, "KEEP_QUERIES", 2)
     cache.mkdir()
     mine = cache / "notes.txt"
     mine.write_text("kept", encoding="utf-8")
@@ -168,7 +169,8 @@ def test_definitions_without_events_never_read_the_scoring_day(tmp_path, cache):
     scoring = SMALL["definitions/scoring.yaml"]
     files["definitions/scoring.yaml"] = scoring[:scoring.index("- id: engagement")].rstrip() + "\n"
     pb = run_check(write_playbook(tmp_path, files), Config(), TODAY).playbook
-    assert pb.scoring is not None and "$as_of" not in run._query_text(pb)
+    assert pb.scoring is not None
+    assert "$as_of" not in queries.query_text(pb) + queries.query_text(pb, "event_sums")
     lead = Lead("L1", LEAD.attrs, [])
     early, late = score_leads(pb, AS_OF, [lead]), score_leads(pb, AS_OF + dt.timedelta(days=60), [lead])
     assert early == late and early[0].fit == 35 and early[0].engagement == 0

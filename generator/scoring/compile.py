@@ -64,468 +64,146 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 
-from .. import model as m
-from ..units import Duration
 from ..playbook import Playbook
-from ..criteria import SCORE_FIELDS
+from .definitions import (LIST_FIELDS, REASON_FIELD, EventRule, LeadField, event_rules, event_types,  # noqa: F401
+                          lead_fields, nurture_routes, persona_ids, red_flag_texts, rule_text, stage_ids,
+                          tested_conditions)
+from .expressions import (NO_WORDS, YES_WORDS, Fields, all_of, any_of, as_of_value, column, cut, exp,  # noqa: F401
+                          cents_points_text, ident, number, points_text, round2, rounded_points_text, string,
+                          text_value, true_or_false, whole_cents)
 
-
-
-class _Sqlglot:
-    """sqlglot's expression module, imported when first used: a run that finds the compiled text
-    it needs already kept (:mod:`generator.scoring.run`) never loads sqlglot."""
-
-    def __getattr__(self, name: str):
-        from sqlglot import exp as module
-        globals()["exp"] = module
-        return getattr(module, name)
-
-
-exp = _Sqlglot()
-
-LIST_FIELDS = ("confirmed",)
-REASON_FIELD = "rejection_reason"
 OUTPUT_COLUMNS = ("lead_id", "fit_score", "engagement_score", "total_score", "stage", "persona", "negative",
                   "red_flags", "nurture_track", "rules")
-_DECAY_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*every\s+(.+)$", re.I)
-
-
-@dataclass(frozen=True)
-class LeadField:
-    """A column the ``leads`` table must have: its name and kind (number, text or list)."""
-
-    name: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class EventRule:
-    """A scoring rule that counts events: which type, its points and decay (kept share, period in days)."""
-
-    number: int      # its position among all the scoring rules
-    rule_id: str
-    group_id: str
-    event: str       # lower case
-    points: float
-    keep: float      # the share of points left after each whole period (1.0: no decay)
-    every_days: float
-
-
-# ---------------------------------------------------------------- what the definitions use
-
-
-def _scoring_conditions(pb: Playbook):
-    """Every one-field condition scoring looks at: stage entries, attribute rules, persona
-    criteria and red flags."""
-    for stage in pb.stages:
-        if stage.entry:
-            yield from stage.entry.conditions()
-    if pb.scoring:
-        for g in pb.scoring.groups:
-            for r in g.rules:
-                if r.when and not r.event:
-                    yield r.when
-    for p in pb.personas:
-        yield from p.criteria
-        for f in p.red_flags:
-            if f.when:
-                yield f.when
-
-
-def _routes(pb: Playbook) -> list[tuple[str, list[str], str]]:
-    """(stage, reasons, track) of every route that sends rejected leads to a nurture track: a
-    handoff's on_reject (from its from_stage), then recycle transitions."""
-    routes = [(h.from_stage, route.reasons, route.recycle_to) for h in pb.of("handoff")
-              for _, route in h.reject_routes if route.recycle_to]
-    routes += [(t.from_, t.reasons, t.nurture_track) for t in pb.transitions
-               if t.type == "recycle" and t.nurture_track]
-    return routes
-
-
-def tested_conditions(pb: Playbook) -> list[dict]:
-    """Every one-field condition the query tests: stage entries, attribute rules, persona
-    criteria and red flags."""
-    return list(_scoring_conditions(pb))
-
-
-def nurture_routes(pb: Playbook) -> list[tuple[str, list[str], str]]:
-    """(stage, reasons, nurture track) of every route that recycles rejected leads, in the order
-    the query tries them."""
-    return _routes(pb)
-
-
-def lead_fields(pb: Playbook) -> list[LeadField]:
-    """The columns of ``leads`` (besides ``lead_id``) the query reads, sorted by name: each field
-    a definition tests, ``confirmed`` when a stage asks for confirmed dimensions and
-    ``rejection_reason`` when a route recycles rejected leads."""
-    kinds: dict[str, str] = {}
-    for cond in _scoring_conditions(pb):
-        (name, ops), = cond.items()
-        if name in SCORE_FIELDS:
-            continue
-        numeric = any(v is not None for v in (ops.gte, ops.gt, ops.lte, ops.lt))
-        if name in LIST_FIELDS:
-            kinds[name] = "list"
-        elif numeric or kinds.get(name) == "number":
-            kinds[name] = "number"
-        else:
-            kinds.setdefault(name, "text")
-    if any(s.entry and s.entry.confirmed for s in pb.stages):
-        kinds["confirmed"] = "list"
-    if _routes(pb):
-        kinds.setdefault(REASON_FIELD, "text")
-    return [LeadField(name, kinds[name]) for name in sorted(kinds)]
-
-
-def _decay_days(text: str | None):
-    if not text:
-        return None
-    match = _DECAY_TEXT.match(text)
-    if not match:
-        return None
-    return float(match.group(1)), Duration.parse(match.group(2)).calendar_hours / 24
-
-
-def event_rules(pb: Playbook) -> list[EventRule]:
-    """The scoring rules that count events, in the order the definitions list them."""
-    out = []
-    number = 0
-    for g in (pb.scoring.groups if pb.scoring else []):
-        group_decay = (g.decay.percent, g.decay.every.calendar_hours / 24) if g.decay else None
-        for r in g.rules:
-            if r.event:
-                decay = _decay_days(r.decay) or group_decay
-                keep, every = (1.0, 1.0)
-                if decay is not None and decay[1] > 0:
-                    keep, every = 1 - decay[0] / 100, decay[1]
-                out.append(EventRule(number, r.id, g.id, r.event.strip().lower(), float(r.points), keep, every))
-            number += 1
-    return out
-
-
-def event_types(pb: Playbook) -> list[str]:
-    """The event types the scoring rules count (lower case, sorted); any other type adds nothing."""
-    return sorted({r.event for r in event_rules(pb)})
-
-
-def stage_ids(pb: Playbook) -> list[str]:
-    """The lifecycle stages in order: the values ``stage`` can take (besides NULL)."""
-    return [s.id for s in pb.stages]
-
-
-def persona_ids(pb: Playbook) -> list[str]:
-    """The personas a lead can match (those with criteria): the values ``persona`` can take."""
-    return [p.id for p in pb.personas if p.criteria]
-
-
-def red_flag_texts(pb: Playbook) -> list[str]:
-    """Every red flag with a condition, each text once, in the order ``red_flags`` lists them."""
-    return list(dict.fromkeys(f.text for p in pb.personas for f in p.red_flags if f.when))
-
-
-def rule_text(rule: str, points: float) -> str:
-    """A rule and its points as the explanation lists them: "budget-5k-plus +20"."""
-    return ("%s %+.2f" % (rule, round(points, 2))).rstrip("0").rstrip(".")
-
-
-# ---------------------------------------------------------------- expression helpers
-
-
-def _id(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def _col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(_id(name), table=_id(table) if table else None)
-
-
-def _str(value: str) -> exp.Literal:
-    return exp.Literal.string(value)
-
-
-def _num(value: float) -> exp.Expression:
-    """A number as a DOUBLE, so the arithmetic is the same in every engine."""
-    value = float(value)
-    literal = exp.Literal.number(repr(abs(value)))
-    return exp.cast(exp.Neg(this=literal) if value < 0 else literal, exp.DataType.build("DOUBLE"))
-
-
-def _true_or_false(condition: exp.Expression) -> exp.Expression:
-    """Never NULL: an unknown value does not meet a condition."""
-    return exp.func("COALESCE", exp.paren(condition, copy=False), exp.false())
-
-
-def _and(parts: list[exp.Expression]) -> exp.Expression:
-    return exp.and_(*parts) if parts else exp.true()
-
-
-def _or(parts: list[exp.Expression]) -> exp.Expression:
-    return exp.or_(*parts) if parts else exp.false()
-
-
-def _text(name: str, table: str | None = None) -> exp.Expression:
-    """A text field, trimmed, blank as NULL."""
-    return exp.Nullif(this=exp.Trim(this=exp.cast(_col(name, table), exp.DataType.build("VARCHAR"))),
-                      expression=_str(""))
-
-
-YES_WORDS = ("yes", "true", "y", "1")
-NO_WORDS = ("no", "false", "n", "0")
-
-
-def _yes_no(lowered: exp.Expression) -> exp.Expression:
-    """A fact compared with yes or no, as CRMs and warehouses write it: true/false, 1/0, y/n and a
-    BOOLEAN column (cast to text: true/false) mean yes/no, as ``playbook score`` reads them."""
-    def one_of(words):
-        return exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(w)) for w in words]), copy=False)
-    return exp.Case(ifs=[exp.If(this=one_of(YES_WORDS), true=_str("yes")),
-                         exp.If(this=one_of(NO_WORDS), true=_str("no"))], default=lowered.copy())
-
-
-def _items(name: str, table: str | None = None) -> exp.Expression:
-    """A list field as ';item;item;' in lower case without spaces, for a containment test."""
-    squeezed = exp.func("REPLACE", exp.Lower(this=exp.cast(_col(name, table), exp.DataType.build("VARCHAR"))),
-                        _str(" "), _str(""))
-    return exp.DPipe(this=exp.DPipe(this=_str(";"), expression=squeezed), expression=_str(";"))
-
-
-def _contains(name: str, item: str, table: str | None = None) -> exp.Expression:
-    needle = ";" + item.lower().replace(" ", "") + ";"
-    return exp.GT(this=exp.StrPosition(this=_items(name, table), substr=_str(needle)), expression=exp.Literal.number(0))
-
-
-def round2(value: exp.Expression) -> exp.Expression:
-    """A number rounded to 2 places, a value exactly halfway going to the even hundredth
-    (1.125 -> 1.12, 1.135 -> 1.14, as Python's round does), the same in every engine."""
-    hundredths = exp.Mul(this=exp.paren(value), expression=exp.Literal.number(100))
-    floor = exp.Floor(this=hundredths)
-    half = exp.EQ(this=exp.Sub(this=hundredths.copy(), expression=floor.copy()), expression=exp.Literal.number(0.5))
-    even = exp.EQ(this=exp.Sub(this=floor.copy(), expression=exp.Mul(this=exp.Literal.number(2), expression=exp.Floor(
-        this=exp.Div(this=floor.copy(), expression=exp.Literal.number(2))))), expression=exp.Literal.number(0))
-    rounded = exp.Case(ifs=[exp.If(this=exp.and_(half, even), true=floor.copy()),
-                            exp.If(this=half.copy(), true=exp.Add(this=floor.copy(), expression=exp.Literal.number(1)))],
-                       default=exp.Round(this=hundredths.copy()))
-    return exp.Div(this=exp.paren(rounded), expression=exp.Literal.number(100))
-
-
-def _fmt_points(value: exp.Expression) -> exp.Expression:
-    """Points as the explanation writes them: a sign, 2 places without trailing zeros (+20, -2.5)."""
-    rounded = round2(value)
-    digits = exp.cast(exp.cast(rounded, exp.DataType.build("DECIMAL(18, 2)")), exp.DataType.build("VARCHAR"))
-    trimmed = exp.Trim(this=exp.Trim(this=digits, expression=_str("0"), position="TRAILING"),
-                       expression=_str("."), position="TRAILING")
-    sign = exp.Case(ifs=[exp.If(this=exp.GTE(this=rounded.copy(), expression=exp.Literal.number(0)),
-                                true=_str("+"))], default=_str(""))
-    return exp.DPipe(this=sign, expression=trimmed)
-
-
-# ---------------------------------------------------------------- conditions
-
-
-class _Fields:
-    def __init__(self, pb: Playbook, table: str | None):
-        self.kinds = {f.name: f.kind for f in lead_fields(pb)}
-        self.table = table
-        self.scores = {"fit_score": "_pb_fit", "engagement_score": "_pb_engagement", "total_score": "_pb_total"}
-
-    def condition(self, cond: dict, with_scores: bool = True) -> exp.Expression:
-        """A condition on one field, TRUE or FALSE (never NULL), as the checker and pages read it."""
-        (name, ops), = cond.items()
-        if name in SCORE_FIELDS:
-            if not with_scores:  # a scoring rule sees no scores: as if the value were missing
-                return exp.true() if ops.exists is False else exp.false()
-            kind, value, present = "number", _col(self.scores[name]), exp.true()
-        else:
-            kind = self.kinds.get(name, "text")
-            if kind == "number":
-                value = _col(name, self.table)
-                present = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
-            elif kind == "list":
-                value = None
-                present = exp.NEQ(this=exp.func("REPLACE", _items(name, self.table), _str(";"), _str("")),
-                                  expression=_str(""))
-            else:
-                value = _text(name, self.table)
-                present = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
-        if ops.exists is False:
-            return _true_or_false(exp.Not(this=exp.paren(present)))
-        parts = [present]
-        lo = ops.gte if ops.gte is not None else ops.gt
-        hi = ops.lte if ops.lte is not None else ops.lt
-        if lo is not None or hi is not None:
-            if kind != "number":
-                return exp.false()
-            if lo is not None:
-                parts.append((exp.GTE if ops.gte is not None else exp.GT)(this=value.copy(), expression=_num(lo)))
-            if hi is not None:
-                parts.append((exp.LTE if ops.lte is not None else exp.LT)(this=value.copy(), expression=_num(hi)))
-        if kind == "list":
-            if ops.eq is not None:
-                parts.append(_contains(name, ops.eq, self.table))
-            if ops.ne is not None:
-                parts.append(exp.Not(this=_contains(name, ops.ne, self.table)))
-            if ops.in_ is not None:
-                parts.append(_or([_contains(name, v, self.table) for v in ops.in_]))
-            for v in ops.not_in or ():
-                parts.append(exp.Not(this=_contains(name, v, self.table)))
-        else:
-            lowered = exp.Lower(this=exp.cast(value.copy(), exp.DataType.build("VARCHAR")))
-            if any(v is not None and v.lower() in ("yes", "no")
-                   for v in (ops.eq, ops.ne, *(ops.in_ or ()), *(ops.not_in or ()))):
-                lowered = _yes_no(lowered)
-            if ops.eq is not None:
-                parts.append(exp.EQ(this=lowered.copy(), expression=_str(ops.eq.lower())))
-            if ops.ne is not None:
-                parts.append(exp.NEQ(this=lowered.copy(), expression=_str(ops.ne.lower())))
-            # a chain of equalities rather than IN: engines turn a long IN list into a join per condition
-            if ops.in_ is not None:
-                parts.append(exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(v.lower())) for v in ops.in_]), copy=False))
-            if ops.not_in:
-                parts.append(exp.Not(this=exp.paren(_or([exp.EQ(this=lowered.copy(), expression=_str(v.lower()))
-                                                          for v in ops.not_in]), copy=False)))
-        return _true_or_false(_and(parts))
-
-    def criteria(self, crit: m.Criteria) -> exp.Expression:
-        parts = [self.condition(c) for c in crit.all]
-        if crit.any:
-            parts.append(exp.paren(_or([self.condition(c) for c in crit.any])))
-        parts += [_true_or_false(_contains("confirmed", d, self.table)) for d in crit.confirmed]
-        return _and(parts)
-
-
-# ---------------------------------------------------------------- the query
-
-
-def _as_of(as_of: dt.date | None, parameter: str | None = None) -> exp.Expression:
-    if parameter:
-        return exp.cast(exp.Placeholder(this=parameter), exp.DataType.build("DATE"))
-    if as_of is None:
-        return exp.CurrentDate()
-    return exp.cast(_str(as_of.isoformat()), exp.DataType.build("DATE"))
 
 
 def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | None = None,
-                  as_of_parameter: str | None = None) -> exp.Expression:
+                  as_of_parameter: str | None = None, event_sums: str | None = None) -> exp.Expression:
     """ONE query over the tables ``leads`` and ``events`` (see the module docstring for the input
     contract) giving one row per lead with :data:`OUTPUT_COLUMNS`. ``as_of`` is the day event
     ages are counted to (None: the engine's CURRENT_DATE). ``event_position`` optionally names a
     numeric column of ``events`` giving the order a lead's events were recorded in; the
     explanation then lists event rules in the order of their first event by that column.
     ``as_of_parameter`` names a query parameter (``$name`` in DuckDB) giving the scoring day
-    instead, so one compiled text serves every day."""
-    fields = _Fields(pb, "l")
+    instead, so one compiled text serves every day. ``event_sums`` names a table holding each
+    lead's event points per rule already (:func:`event_sum_columns`, computed as the events are
+    read): the query then reads it instead of ``events``."""
+    read_once = {} if event_sums else None  # the query playbook score runs reads each field's value once
+    fields = Fields(pb, "l", read_once)
     model = pb.scoring
     groups = list(model.groups) if model else []
     rules = event_rules(pb)
     ctes: list[tuple[str, exp.Expression]] = []
 
     # 1. event points per lead and event rule, then per lead: each group's sum and the explanation
-    if rules:
+    event_groups = list(dict.fromkeys(r.group_id for r in rules))
+    if rules and event_sums:
+        ctes += _summed_events(rules, event_groups, event_sums)
+    elif rules:
         values = exp.Values(expressions=[
-            exp.tuple_(_str(r.event), exp.Literal.number(r.number), _str(r.rule_id), _str(r.group_id),
-                       _num(r.points), _num(r.keep), _num(r.every_days)) for r in rules],
-            alias=exp.TableAlias(this=_id("r"), columns=[_id(c) for c in (
+            exp.tuple_(string(r.event), exp.Literal.number(r.number), string(r.rule_id), string(r.group_id),
+                       number(r.points), number(r.keep), number(r.every_days)) for r in rules],
+            alias=exp.TableAlias(this=ident("r"), columns=[ident(c) for c in (
                 "kind", "rule_no", "rule_id", "group_id", "points", "keep", "every_days")]))
         ctes.append(("_pb_event_rules", exp.select(exp.Star()).from_(values, copy=False)))
-        age = exp.func("GREATEST", exp.DateDiff(this=_as_of(as_of, as_of_parameter), expression=_col("occurred", "e"),
+        age = exp.func("GREATEST", exp.DateDiff(this=as_of_value(as_of, as_of_parameter), expression=column("occurred", "e"),
                                                 unit=exp.var("DAY")), exp.Literal.number(0))
-        decayed = exp.Mul(this=_col("points", "r"), expression=exp.Pow(
-            this=_col("keep", "r"),
+        decayed = exp.Mul(this=column("points", "r"), expression=exp.Pow(
+            this=column("keep", "r"),
             expression=exp.Floor(this=exp.Div(this=exp.cast(age, exp.DataType.build("DOUBLE")),
-                                               expression=_col("every_days", "r")))))
-        per_rule = (exp.select(_col("lead_id", "e"), _col("rule_no", "r"),
-                               exp.alias_(exp.Min(this=_col("rule_id", "r")), "rule_id", quoted=True),
-                               exp.alias_(exp.Min(this=_col("group_id", "r")), "group_id", quoted=True),
+                                               expression=column("every_days", "r")))))
+        per_rule = (exp.select(column("lead_id", "e"), column("rule_no", "r"),
+                               exp.alias_(exp.Min(this=column("rule_id", "r")), "rule_id", quoted=True),
+                               exp.alias_(exp.Min(this=column("group_id", "r")), "group_id", quoted=True),
                                exp.alias_(exp.Sum(this=decayed), "points", quoted=True),
-                               exp.alias_(exp.Min(this=_col(event_position or "occurred", "e")), "first_day", quoted=True))
-                    .from_(exp.Table(this=_id("events"), alias=exp.TableAlias(this=_id("e"))), copy=False)
-                    .join(exp.Table(this=_id("_pb_event_rules"), alias=exp.TableAlias(this=_id("r"))),
-                          on=exp.EQ(this=_col("event", "e"), expression=_col("kind", "r")), copy=False)
-                    .group_by(_col("lead_id", "e"), _col("rule_no", "r"), copy=False))
+                               exp.alias_(exp.Min(this=column(event_position or "occurred", "e")), "first_day", quoted=True))
+                    .from_(exp.Table(this=ident("events"), alias=exp.TableAlias(this=ident("e"))), copy=False)
+                    .join(exp.Table(this=ident("_pb_event_rules"), alias=exp.TableAlias(this=ident("r"))),
+                          on=exp.EQ(this=column("event", "e"), expression=column("kind", "r")), copy=False)
+                    .group_by(column("lead_id", "e"), column("rule_no", "r"), copy=False))
         ctes.append(("_pb_event_points", per_rule))
-        event_groups = list(dict.fromkeys(r.group_id for r in rules))
-        explained_item = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=_str("; "), expression=_col("rule_id")),
-                                                  expression=_str(" ")), expression=_fmt_points(_col("points")))
+        explained_item = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=string("; "), expression=column("rule_id")),
+                                                  expression=string(" ")), expression=points_text(column("points")))
         per_lead = exp.select(
-            _col("lead_id"),
-            *[exp.alias_(exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=_col("group_id"), expression=_str(g)),
-                                                           true=_col("points"))])),
+            column("lead_id"),
+            *[exp.alias_(exp.Sum(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=column("group_id"), expression=string(g)),
+                                                           true=column("points"))])),
                          f"_pb_events_{i}", quoted=True) for i, g in enumerate(event_groups)],
             exp.alias_(exp.GroupConcat(this=exp.Order(this=explained_item, expressions=[
-                exp.Ordered(this=_col("first_day")), exp.Ordered(this=_col("rule_no"))]), separator=_str("")),
+                exp.Ordered(this=column("first_day")), exp.Ordered(this=column("rule_no"))]), separator=string("")),
                 "_pb_explained", quoted=True),
-        ).from_(_id("_pb_event_points"), copy=False).group_by(_col("lead_id"), copy=False)
+        ).from_(ident("_pb_event_points"), copy=False).group_by(column("lead_id"), copy=False)
         ctes.append(("_pb_event_sums", per_lead))
-    else:
-        event_groups = []
 
     # 2. per lead: each group's points, capped
     attr_rules = [(r, g) for fit in (True, False) for g in groups if (g.kind == "fit") == fit
                   for r in g.rules if not r.event and r.when]
     group_points: dict[str, list[exp.Expression]] = {g.id: [] for g in groups}
     explanation: list[exp.Expression] = []
+    fired = []  # with read_once: each rule's condition, a column computed once
     for r, g in attr_rules:
         fires = fields.condition(r.when, with_scores=False)
-        group_points[g.id].append(exp.Case(ifs=[exp.If(this=fires, true=_num(r.points))], default=_num(0)))
-        explanation.append(exp.Case(ifs=[exp.If(this=fires.copy(), true=_str("; " + rule_text(r.id, r.points)))],
-                                    default=_str("")))
+        if read_once is not None:
+            fired.append(exp.alias_(fires, f"_pb_fires_{len(fired)}", quoted=True))
+            fires = column(f"_pb_fires_{len(fired) - 1}", "l")
+        group_points[g.id].append(exp.Case(ifs=[exp.If(this=fires, true=number(r.points))], default=number(0)))
+        explanation.append(exp.Case(ifs=[exp.If(this=fires.copy(), true=string("; " + rule_text(r.id, r.points)))],
+                                    default=string("")))
     for i, g in enumerate(event_groups):
-        group_points[g].append(exp.func("COALESCE", _col(f"_pb_events_{i}", "s"), _num(0)))
+        group_points[g].append(exp.func("COALESCE", column(f"_pb_events_{i}", "s"), number(0)))
     if rules:
-        explanation.append(exp.func("COALESCE", _col("_pb_explained", "s"), _str("")))
+        explanation.append(exp.func("COALESCE", column("_pb_explained", "s"), string("")))
     fit_parts, engagement_parts = [], []
     for g in groups:
         parts = group_points[g.id]
-        points = parts[0] if parts else _num(0)
+        points = parts[0] if parts else number(0)
         for p in parts[1:]:
             points = exp.Add(this=points, expression=p)
         if g.cap is not None:
-            points = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.paren(points), expression=_num(g.cap)),
-                                          true=_num(g.cap))], default=exp.paren(points.copy()))
+            points = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.paren(points), expression=number(g.cap)),
+                                          true=number(g.cap))], default=exp.paren(points.copy()))
         (fit_parts if g.kind == "fit" else engagement_parts).append(exp.paren(points))
 
     def added(parts):
-        total = parts[0] if parts else _num(0)
+        total = parts[0] if parts else number(0)
         for p in parts[1:]:
             total = exp.Add(this=total, expression=p)
         return total
 
-    explained = explanation[0] if explanation else _str("")
+    explained = explanation[0] if explanation else string("")
     for part in explanation[1:]:
         explained = exp.DPipe(this=explained, expression=part)
-    needed = [_col(f.name, "l") for f in lead_fields(pb)]
+    needed = [column(f.name, "l") for f in lead_fields(pb)]
     points_select = exp.select(
-        _col("lead_id", "l"), *needed,
+        column("lead_id", "l"), *needed,
         exp.alias_(added(fit_parts), "_pb_fit", quoted=True),
         exp.alias_(added(engagement_parts), "_pb_engagement", quoted=True),
         exp.alias_(explained, "_pb_explained_all", quoted=True),
-    ).from_(exp.Table(this=_id("leads"), alias=exp.TableAlias(this=_id("l"))), copy=False)
+    ).from_(exp.Table(this=ident("leads" if read_once is None else "_pb_fired"),
+                      alias=exp.TableAlias(this=ident("l"))), copy=False)
     if rules:
         points_select = points_select.join(
-            exp.Table(this=_id("_pb_event_sums"), alias=exp.TableAlias(this=_id("s"))),
-            on=exp.EQ(this=_col("lead_id", "s"), expression=_col("lead_id", "l")), join_type="left", copy=False)
+            exp.Table(this=ident("_pb_event_sums"), alias=exp.TableAlias(this=ident("s"))),
+            on=exp.EQ(this=column("lead_id", "s"), expression=column("lead_id", "l")), join_type="left", copy=False)
     ctes.append(("_pb_points", points_select))
 
     # 3. the total, capped by the limit
-    total = exp.Add(this=_col("_pb_fit"), expression=_col("_pb_engagement"))
+    total = exp.Add(this=column("_pb_fit"), expression=column("_pb_engagement"))
     if model and model.limit is not None:
-        total = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.paren(total), expression=_num(model.limit)),
-                                     true=_num(model.limit))], default=exp.paren(total.copy()))
+        total = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.paren(total), expression=number(model.limit)),
+                                     true=number(model.limit))], default=exp.paren(total.copy()))
     ctes.append(("_pb_scores", exp.select(exp.Star(), exp.alias_(total, "_pb_total", quoted=True))
-                 .from_(_id("_pb_points"), copy=False)))
+                 .from_(ident("_pb_points"), copy=False)))
 
     # 4. stage, persona, red flags
-    lifecycle = _Fields(pb, None)
+    lifecycle = Fields(pb, None, read_once)
     stage_ifs = []
     for s in reversed(pb.stages):
-        stage_ifs.append(exp.If(this=exp.true() if s.entry is None else lifecycle.criteria(s.entry), true=_str(s.id)))
+        stage_ifs.append(exp.If(this=exp.true() if s.entry is None else lifecycle.criteria(s.entry), true=string(s.id)))
     stage = exp.Case(ifs=stage_ifs) if stage_ifs else exp.null()
     personas = [(p, i) for i, p in enumerate(pb.personas) if p.criteria]
     personas.sort(key=lambda pi: (-(len(pi[0].criteria) + (1000 if pi[0].kind == "negative" else 0)), pi[1]))
-    persona = exp.Case(ifs=[exp.If(this=_and([lifecycle.condition(c) for c in p.criteria]), true=_str(p.id))
+    persona = exp.Case(ifs=[exp.If(this=all_of([lifecycle.condition(c) for c in p.criteria]), true=string(p.id))
                             for p, _ in personas]) if personas else exp.null()
     flags: dict[str, list] = {}
     for p in pb.personas:
@@ -534,15 +212,15 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
                 flags.setdefault(f.text, []).append(lifecycle.condition(f.when))
     flag_text = None
     for text, conds in flags.items():
-        piece = exp.Case(ifs=[exp.If(this=_or(conds), true=_str("; " + text))], default=_str(""))
+        piece = exp.Case(ifs=[exp.If(this=any_of(conds), true=string("; " + text))], default=string(""))
         flag_text = piece if flag_text is None else exp.DPipe(this=flag_text, expression=piece)
-    red_flags = _cut(flag_text) if flag_text is not None else exp.null()
+    red_flags = cut(flag_text) if flag_text is not None else exp.null()
     ctes.append(("_pb_classified", exp.select(
         exp.Star(), exp.alias_(stage, "_pb_stage", quoted=True), exp.alias_(persona, "_pb_persona", quoted=True),
-        exp.alias_(red_flags, "_pb_red_flags", quoted=True)).from_(_id("_pb_scores"), copy=False)))
+        exp.alias_(red_flags, "_pb_red_flags", quoted=True)).from_(ident("_pb_scores"), copy=False)))
 
     # 5. nurture track of a rejected lead, and the output
-    routes = _routes(pb)
+    routes = nurture_routes(pb)
     at: dict[tuple[str, str], str] = {}
     by_reason: dict[str, str] = {}
     for stage_id, reasons, track in routes:
@@ -550,33 +228,115 @@ def scoring_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | 
             by_reason.setdefault(reason.lower(), track)
             at.setdefault((stage_id, reason.lower()), track)
     if routes:
-        reason = exp.Lower(this=_text(REASON_FIELD))
+        reason = exp.Lower(this=text_value(REASON_FIELD))
         nurture = exp.Case(ifs=[
-            *[exp.If(this=exp.and_(exp.EQ(this=reason.copy(), expression=_str(r)),
-                                   exp.EQ(this=_col("_pb_stage"), expression=_str(s))), true=_str(t))
+            *[exp.If(this=exp.and_(exp.EQ(this=reason.copy(), expression=string(r)),
+                                   exp.EQ(this=column("_pb_stage"), expression=string(s))), true=string(t))
               for (s, r), t in at.items()],
-            *[exp.If(this=exp.EQ(this=reason.copy(), expression=_str(r)), true=_str(t)) for r, t in by_reason.items()]])
+            *[exp.If(this=exp.EQ(this=reason.copy(), expression=string(r)), true=string(t)) for r, t in by_reason.items()]])
     else:
         nurture = exp.null()
     negative_ids = [p.id for p, _ in personas if p.kind == "negative"]
-    negative = exp.In(this=_col("_pb_persona"), expressions=[_str(i) for i in negative_ids]) if negative_ids else exp.false()
+    negative = exp.In(this=column("_pb_persona"), expressions=[string(i) for i in negative_ids]) if negative_ids else exp.false()
     query = exp.select(
-        _col("lead_id"),
-        exp.alias_(round2(_col("_pb_fit")), "fit_score", quoted=True),
-        exp.alias_(round2(_col("_pb_engagement")), "engagement_score", quoted=True),
-        exp.alias_(round2(_col("_pb_total")), "total_score", quoted=True),
-        exp.alias_(_col("_pb_stage"), "stage", quoted=True),
-        exp.alias_(_col("_pb_persona"), "persona", quoted=True),
-        exp.alias_(_true_or_false(negative), "negative", quoted=True),
-        exp.alias_(_col("_pb_red_flags"), "red_flags", quoted=True),
+        column("lead_id"),
+        exp.alias_(round2(column("_pb_fit")), "fit_score", quoted=True),
+        exp.alias_(round2(column("_pb_engagement")), "engagement_score", quoted=True),
+        exp.alias_(round2(column("_pb_total")), "total_score", quoted=True),
+        exp.alias_(column("_pb_stage"), "stage", quoted=True),
+        exp.alias_(column("_pb_persona"), "persona", quoted=True),
+        exp.alias_(true_or_false(negative), "negative", quoted=True),
+        exp.alias_(column("_pb_red_flags"), "red_flags", quoted=True),
         exp.alias_(nurture, "nurture_track", quoted=True),
-        exp.alias_(_cut(_col("_pb_explained_all")), "rules", quoted=True),
-    ).from_(_id("_pb_classified"), copy=False)
+        exp.alias_(cut(column("_pb_explained_all")), "rules", quoted=True),
+    ).from_(ident("_pb_classified"), copy=False)
+    if read_once is not None:
+        points_select.select(*[column(alias, "l") for alias in read_once], copy=False)
+        ctes[:0] = [("_pb_fields", exp.select(exp.Star(), *read_once.values()).from_(
+                        exp.Table(this=ident("leads"), alias=exp.TableAlias(this=ident("l"))), copy=False)),
+                    ("_pb_fired", exp.select(exp.Star(), *fired).from_(
+                        exp.Table(this=ident("_pb_fields"), alias=exp.TableAlias(this=ident("l"))), copy=False))]
     for name, body in ctes:
-        query = query.with_(_id(name), as_=body, copy=False)
+        query = query.with_(ident(name), as_=body, copy=False)
     return query
 
 
-def _cut(joined: exp.Expression) -> exp.Expression:
-    """'; a; b' -> 'a; b'; '' -> NULL."""
-    return exp.Nullif(this=exp.Substring(this=joined, start=exp.Literal.number(3)), expression=_str(""))
+# ---------------------------------------------------------------- event points summed as they are read
+
+
+def event_sum_columns(pb: Playbook, as_of: dt.date | None, *, event_position: str | None = None,
+                      as_of_parameter: str | None = None) -> list[exp.Expression]:
+    """The aggregates that sum a lead's rows of ``events`` per event rule, for ``GROUP BY
+    lead_id``: ``_pb_points_<n>`` (the rule's decayed points, NULL without an event of its type)
+    and ``_pb_first_<n>`` (its first event, by ``event_position`` or by day). A table of them
+    per lead is what :func:`scoring_query` reads with ``event_sums``; rows of ``events`` whose
+    type no rule counts add nothing."""
+    out = []
+    for r in event_rules(pb):
+        age = exp.func("GREATEST", exp.DateDiff(this=as_of_value(as_of, as_of_parameter), expression=column("occurred"),
+                                                unit=exp.var("DAY")), exp.Literal.number(0))
+        decayed = exp.Mul(this=number(r.points), expression=exp.Pow(
+            this=number(r.keep), expression=exp.Floor(this=exp.Div(this=exp.cast(age, exp.DataType.build("DOUBLE")),
+                                                                   expression=number(r.every_days)))))
+        this_rule = exp.EQ(this=column("event"), expression=string(r.event))
+        out.append(exp.alias_(exp.Sum(this=exp.Case(ifs=[exp.If(this=this_rule, true=decayed)])),
+                              f"_pb_points_{r.number}", quoted=True))
+        out.append(exp.alias_(exp.Min(this=exp.Case(ifs=[exp.If(this=this_rule.copy(),
+                                                                 true=column(event_position or "occurred"))])),
+                              f"_pb_first_{r.number}", quoted=True))
+    return out
+
+
+def event_sums_query(pb: Playbook, as_of: dt.date | None, *, event_position: str | None = None,
+                     as_of_parameter: str | None = None) -> exp.Expression:
+    """The table :func:`scoring_query` reads with ``event_sums``, from ``events``."""
+    columns = event_sum_columns(pb, as_of, event_position=event_position, as_of_parameter=as_of_parameter)
+    return exp.select(column("lead_id"), *columns).from_(ident("events"), copy=False).group_by(column("lead_id"),
+                                                                                                  copy=False)
+
+
+def _summed_events(rules: list[EventRule], event_groups: list[str], table: str) -> list[tuple[str, exp.Expression]]:
+    """Each group's event points and the explanation's event part per lead, as the general query's
+    ``_pb_event_sums`` has them, from a table of points per rule (:func:`event_sum_columns`). The
+    rules are listed in the order of their first event, then as the definitions list them: a
+    rule's place is the number of rules present whose first event comes before its own."""
+    def first(r):
+        return column(f"_pb_first_{r.number}")
+
+    ranked = [column("lead_id")]
+    texts = [exp.Star()]
+    for r in rules:
+        before = [exp.Case(ifs=[exp.If(this=(exp.LTE if o.number < r.number else exp.LT)(this=first(o), expression=first(r)),
+                                       true=exp.Literal.number(1))], default=exp.Literal.number(0))
+                  for o in rules if o is not r]
+        place = exp.Literal.number(0)
+        for b in before:
+            place = exp.Add(this=place, expression=b)
+        present = exp.Not(this=exp.Is(this=first(r), expression=exp.null()))
+        ranked += [column(f"_pb_points_{r.number}"),
+                   exp.alias_(exp.Case(ifs=[exp.If(this=present, true=place)]), f"_pb_place_{r.number}", quoted=True),
+                   exp.alias_(round2(column(f"_pb_points_{r.number}")), f"_pb_rounded_{r.number}", quoted=True),
+                   exp.alias_(whole_cents(round2(column(f"_pb_points_{r.number}"))), f"_pb_cents_{r.number}", quoted=True)]
+        text = exp.DPipe(this=string(f"; {r.rule_id} "), expression=cents_points_text(
+            column(f"_pb_rounded_{r.number}"), column(f"_pb_cents_{r.number}")))
+        texts.append(exp.alias_(exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=column(f"_pb_place_{r.number}"),
+                                                                               expression=exp.null())), true=text)]),
+                                f"_pb_text_{r.number}", quoted=True))
+    sums = [column("lead_id")]
+    for i, g in enumerate(event_groups):
+        total = None
+        for r in rules:
+            if r.group_id == g:
+                part = exp.func("COALESCE", column(f"_pb_points_{r.number}"), number(0))
+                total = part if total is None else exp.Add(this=total, expression=part)
+        sums.append(exp.alias_(exp.paren(total), f"_pb_events_{i}", quoted=True))
+    explained = None
+    for k in range(len(rules)):
+        slot = exp.func("COALESCE", exp.Case(ifs=[
+            exp.If(this=exp.EQ(this=column(f"_pb_place_{r.number}"), expression=exp.Literal.number(k)),
+                   true=column(f"_pb_text_{r.number}")) for r in rules]), string(""))
+        explained = slot if explained is None else exp.DPipe(this=explained, expression=slot)
+    sums.append(exp.alias_(explained, "_pb_explained", quoted=True))
+    return [("_pb_event_ranked", exp.select(*ranked).from_(ident(table), copy=False)),
+            ("_pb_event_texts", exp.select(*texts).from_(ident("_pb_event_ranked"), copy=False)),
+            ("_pb_event_sums", exp.select(*sums).from_(ident("_pb_event_texts"), copy=False))]
