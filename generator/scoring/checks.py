@@ -21,6 +21,7 @@ from . import compile as c
 from .inputs import (EVENTS_COLUMN, ID_COLUMNS, MAX_NUMBER, NO_ID, Layout, Loaded, active_preset, crm_hint,
                      csv_header, file_kind, mapped_by, shown, synonyms)
 from .reading import json_records, load_csv, load_parquet, load_records
+from .slices import run_sliced, slices
 from .sqltext import literal, quote_name
 
 YES, NO = c.YES_WORDS, c.NO_WORDS
@@ -142,6 +143,22 @@ def _items_sql(cell: str, where: str = "") -> str:
                     WHERE item <> ''))"""
 
 
+def _sliced_table(con, table: str, select, given: dict, parts=None) -> None:
+    """The table made by ``select(where)`` (``where``: more of the WHERE clause on the raw rows
+    ``r``), slice by slice at once when ``parts`` has more than one (:mod:`.slices`)."""
+    if parts is None or len(parts) == 1:
+        sql = f"CREATE OR REPLACE TABLE {table} AS {select('')}"
+        con.execute(sql, _params(sql, given))
+        return
+    sql = f"CREATE OR REPLACE TABLE {table} AS {select('AND r.rowid < 0')}"
+    con.execute(sql, _params(sql, given))
+
+    def insert(cursor, index, first, last):
+        sql = f"INSERT INTO {table} {select(f'AND r.rowid BETWEEN {first} AND {last}')}"
+        cursor.execute(sql, _params(sql, given))
+    run_sliced(con, parts, insert)
+
+
 def _params(sql: str, given: dict) -> dict | None:
     """The parameters a statement reads (DuckDB refuses one it does not)."""
     return {k: v for k, v in given.items() if f"${k}" in sql} or None
@@ -162,6 +179,8 @@ def check_rows(con, loaded: Loaded, needs: Needs) -> None:
                                                                          "known": list(needs.known_events)}
     # list_contains, not IN: DuckDB turns an IN list into a join, slow over millions of events
     has_line = "_line" in [d[0] for d in con.execute("SELECT * FROM _pb_raw LIMIT 0").description]
+    rows = con.execute("SELECT count(*) FROM _pb_raw").fetchone()[0]
+    parts = slices(con, rows)
 
     loaded.event_sums = None
     if EVENTS_COLUMN in cell:
@@ -169,14 +188,12 @@ def check_rows(con, loaded: Loaded, needs: Needs) -> None:
         sums = query_text(needs.scoring, "event_sums") if needs.scoring is not None else ""
         # a row's problem: its first item without a date, else its first of a known type whose date is
         # not one or is after the scoring day (an item of an unknown type is skipped, not a problem)
-        sql = f"""
-            CREATE OR REPLACE TABLE _pb_event_sums AS
+        _sliced_table(con, "_pb_event_sums", lambda where: f"""
             SELECT ord AS lead_id{', ' + sums if sums else ''},
                    min(CASE WHEN sep = 0 THEN pos WHEN list_contains({known}, event)
                                  AND (occurred IS NULL OR occurred > {as_of}) THEN {LATER} + pos END) AS _pb_problem_at,
                    bool_or(sep > 0 AND NOT list_contains({known}, event)) AS _pb_unknown
-            FROM ({_items_sql(events)}) GROUP BY ord"""
-        con.execute(sql, _params(sql, given))
+            FROM ({_items_sql(events, where)}) GROUP BY ord""", given, parts)
         if needs.scoring is not None:
             loaded.event_sums = (definitions_key(needs.scoring), needs.as_of)
         # the message, for the few rows with a problem
@@ -228,16 +245,14 @@ def check_rows(con, loaded: Loaded, needs: Needs) -> None:
     later_problem = "WHEN _pb_msg IS NOT NULL THEN _pb_msg" if item_join else ""
     problem = f"CASE {first_problem} WHEN display_id IS NULL THEN {literal(NO_ID)} {' '.join(checks)} {later_problem} END"
     line = "r._line" if has_line else "CAST(NULL AS BIGINT)"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _pb_leads AS
+    _sliced_table(con, "_pb_leads", lambda where: f"""
         SELECT * EXCLUDE (_pb_msg, _pb_prio{''.join(', ' + t.split(' AS ')[-1] for t in texts)}), {problem} AS problem
         FROM (SELECT r.rowid AS ord, {line} AS line, {ident} AS display_id, {problems}
                      {''.join(', ' + v for v in values)}{''.join(', ' + t for t in texts)}
-              FROM _pb_raw AS r {item_join})""")
+              FROM _pb_raw AS r {item_join} WHERE true {where})""", given, parts)
     tested = [n for n in needs.kinds if n != c.REASON_FIELD]
     found = [n for n in tested if n in cell]
-    if tested and not found and loaded.layout is not None and loaded.layout.names and \
-            con.execute("SELECT count(*) FROM _pb_raw").fetchone()[0]:
+    if tested and not found and loaded.layout is not None and loaded.layout.names and rows:
         hint = crm_hint(loaded.layout.original or [], loaded.mapping)
         loaded.notes.append((None, f"0 of {len(tested)} fields the definitions test were found in the header "
                              f"({', '.join(sorted(tested)[:6])}{', ...' if len(tested) > 6 else ''})"
@@ -246,8 +261,8 @@ def check_rows(con, loaded: Loaded, needs: Needs) -> None:
         _unread_fields(names, loaded, needs)
     _duplicate_ids(con, loaded, has_line)
     fields = "".join(", " + quote_name(n) for n in sorted(needs.kinds))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW leads AS SELECT ord AS lead_id{fields} FROM _pb_leads "
-                "WHERE problem IS NULL")
+    loaded.leads_view = f"SELECT ord AS lead_id{fields} FROM _pb_leads WHERE problem IS NULL"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW leads AS {loaded.leads_view}")
     if EVENTS_COLUMN in cell:
         events = cell[EVENTS_COLUMN]
         con.execute(f"""CREATE OR REPLACE TEMP VIEW events AS

@@ -48,6 +48,7 @@ class Layout:
     first_line: int = 1            # the line number of the first record
     new_line: str = "\\n"          # how the header's line ends, as DuckDB's new_line option writes it
     original: list[str] = field(default_factory=list)  # the header as written
+    blank_before: int = 0          # blank lines before the header
 
 
 
@@ -211,7 +212,7 @@ def csv_header(path: Path, mapping: dict[str, str],
             + ". Rename or remove all but one (or change --map); nothing was scored")
     ending = lines[skip + taken - 1][-2:]
     new_line = "\\r\\n" if ending == "\r\n" else "\\r" if ending.endswith("\r") else "\\n"
-    return Layout("csv", names, delimiter, skip + taken, skip + taken + 1, new_line, header), None
+    return Layout("csv", names, delimiter, skip + taken, skip + taken + 1, new_line, header, skip), None
 
 
 
@@ -259,6 +260,7 @@ class Loaded:
     mapping: dict = field(default_factory=dict)      # export column (lower case) -> the name it is read as
     crm: str | None = None                           # the --crm preset the mapping holds
     event_sums: tuple | None = None                  # (definitions, day) whose event points _pb_event_sums holds
+    leads_view: str = ""                             # the query of the view "leads" (the good rows)
 
     def line_of(self, index: int) -> int:
         if self.lines is None:

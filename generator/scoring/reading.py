@@ -39,8 +39,11 @@ def load_csv(con, path: Path, layout: Layout, loaded: Loaded) -> None:
                    + (", null_padding=true, parallel=false" if padded else ""))
         try:
             # DuckDB skips blank lines; the header is the first record it reads
-            con.execute(f"CREATE OR REPLACE TABLE _pb_raw AS SELECT * FROM read_csv($path, {options}) OFFSET 1",
-                        {"path": str(path)})
+            # (skip=1 leaves the header out as OFFSET 1 does, and lets DuckDB read the file in parallel;
+            # blank lines before the header are another matter to it)
+            skip = ", skip=1" if not layout.blank_before else ""
+            con.execute(f"CREATE OR REPLACE TABLE _pb_raw AS SELECT * FROM read_csv($path, {options}{skip})"
+                        + ("" if skip else " OFFSET 1"), {"path": str(path)})
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error as exc:

@@ -33,7 +33,8 @@ from . import compile as c
 from .checks import Needs, load_file, load_leads  # noqa: F401  (imported from here)
 from .inputs import CRM_PRESETS, LeadError, Loaded, UsageError, parse_mapping  # noqa: F401
 from .queries import CACHE_ENV, definitions_key, query_text  # noqa: F401
-from .sqltext import connect  # noqa: F401
+from .slices import run_sliced, slices
+from .sqltext import connect, quote_name  # noqa: F401
 
 # `playbook check` freezes what loading made (gc.freeze); DuckDB's objects frozen with it would
 # outlive the interpreter's last collection, and DuckDB reports them as leaked on exit.
@@ -99,9 +100,9 @@ def _sum_events(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
         loaded.event_sums = key
 
 
-def _scored_sql(pb: Playbook) -> str:
+def _scored_sql(pb: Playbook, where: str = "") -> str:
     return (f"SELECT l.ord, l.line, l.display_id, q.* EXCLUDE (lead_id) FROM ({query_text(pb)}) AS q "
-            "JOIN _pb_leads AS l ON l.ord = q.lead_id")
+            f"JOIN _pb_leads AS l ON l.ord = q.lead_id {where}")
 
 
 def _run(con, sql: str, as_of: dt.date):
@@ -114,7 +115,20 @@ def score_all(loaded: Loaded, pb: Playbook, as_of: dt.date) -> None:
     """Run ``pb``'s compiled query once over the loaded rows into the table ``_pb_scored``, which
     :func:`csv_lines`, :func:`counts` and :func:`scored_rows` then read."""
     _sum_events(loaded, pb, as_of)
-    _run(loaded.con, f"CREATE OR REPLACE TABLE _pb_scored AS {_scored_sql(pb)}", as_of)
+    con = loaded.con
+    parts = slices(con, con.execute("SELECT count(*) FROM _pb_leads").fetchone()[0])
+    database = quote_name(con.execute("SELECT current_database()").fetchone()[0])
+
+    def score(cursor, index, first, last):
+        if cursor is not con:  # a cursor of its own: its own view of the good rows, those of its slice
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW leads AS {loaded.leads_view} AND ord BETWEEN {first} AND {last}")
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW _pb_event_sums AS SELECT * FROM {database}.main._pb_event_sums "
+                           f"WHERE lead_id BETWEEN {first} AND {last}")
+        where = f"AND l.ord BETWEEN {first} AND {last}" if cursor is not con else ""
+        _run(cursor, f"CREATE OR REPLACE TABLE _pb_scored_{index} AS {_scored_sql(pb, where)}", as_of)
+    run_sliced(con, parts, score)
+    con.execute("CREATE OR REPLACE VIEW _pb_scored AS "
+                + " UNION ALL ".join(f"SELECT * FROM _pb_scored_{i}" for i in range(len(parts))))
     loaded.scored_by = pb
 
 
