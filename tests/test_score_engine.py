@@ -183,3 +183,83 @@ def test_definitions_without_events_never_read_the_scoring_day(tmp_path, cache):
         assert [s.fit for s in scored_rows(loaded, pb, AS_OF)] == [35]
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- what the kept texts and results are kept under
+
+
+def _generator_imports(path, package_dir):
+    """The modules of the package a module imports (by file), and the scoring modules among them."""
+    import ast
+    here = path.relative_to(package_dir).parent.parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(here)[: len(here) - (node.level - 1)]
+            for alias in node.names:
+                parts = base + (node.module.split(".") if node.module else []) + [alias.name]
+                for n in (len(parts), len(parts) - 1):
+                    target = package_dir.joinpath(*parts[:n])
+                    if target.with_suffix(".py").is_file():
+                        found.add(target.with_suffix(".py"))
+                        break
+                    if (target / "__init__.py").is_file():
+                        found.update(target.glob("*.py"))
+                        break
+    return found
+
+
+def test_the_kept_text_is_under_a_digest_of_every_module_the_compiler_reads():
+    from pathlib import Path
+    package_dir = Path(c.__file__).resolve().parent.parent
+    digested = set(queries.compiler_sources())
+    compiler, todo = set(), [Path(c.__file__).resolve()]
+    while todo:  # the compiler: compile.py and the scoring modules it reads, and theirs
+        module = todo.pop()
+        compiler.add(module)
+        for target in _generator_imports(module, package_dir):
+            if target.parent == module.parent and target not in compiler and target.name != "__init__.py":
+                todo.append(target)
+    read = set().union(*(_generator_imports(m, package_dir) for m in compiler)) | compiler
+    missing = sorted(str(p.relative_to(package_dir)) for p in read if p.name != "__init__.py" and p not in digested)
+    assert not missing, f"the compiled text depends on modules the cache key does not digest: {missing}"
+    assert {"compile.py", "definitions.py", "expressions.py"} <= {p.name for p in compiler}
+
+
+def test_a_change_to_a_digested_module_is_a_new_key(tmp_path, monkeypatch, cache):
+    source = tmp_path / "module.py"
+    source.write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(queries, "compiler_sources", lambda: [source])
+    before = queries.cached_query("definitions")
+    source.write_text("x = 2\n", encoding="utf-8")
+    assert queries.cached_query("definitions") != before
+    assert queries.cached_query("definitions", ".json", engine=True) != queries.cached_query("definitions", ".json")
+
+
+def test_worked_examples_results_are_kept_and_made_again_when_the_examples_change(small_pb, cache, monkeypatch, tmp_path):
+    files = dict(SMALL)
+    files["definitions/lifecycle.yaml"] = SMALL["definitions/lifecycle.yaml"].replace(
+        "            entry: {all: [{fit_score: {gte: 30}}, {engagement_score: {gte: 20}}]}\n",
+        """            entry: {all: [{fit_score: {gte: 30}}, {engagement_score: {gte: 20}}]}
+            examples:
+              - name: Shop founder who booked a call two months ago
+                lead: {industry: ecommerce, monthly_ad_budget: "8000", job_title: founder}
+                events: [{type: call_booked, date: 2026-09-18}]
+                as_of: 2026-11-22
+""", 1)
+    pb = run_check(write_playbook(tmp_path / "pb", files), Config(), TODAY).playbook
+    want = list(run.score_examples(pb, TODAY).values())
+    assert [s.engagement for s in want] == [14.06] and len(list(cache.glob("*.json"))) == 1
+    monkeypatch.setattr(run, "_EXAMPLES", {})  # as a new process starts
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("scored again")
+    monkeypatch.setattr(run, "score_leads", no_scoring)
+    assert list(run.score_examples(pb, TODAY).values()) == want
+    monkeypatch.undo()
+    monkeypatch.setenv(queries.CACHE_ENV, str(cache))
+    monkeypatch.setattr(run, "_EXAMPLES", {})
+    moved = files["definitions/lifecycle.yaml"].replace("2026-09-18", "2026-11-18")
+    other = run_check(write_playbook(tmp_path / "other", {**files, "definitions/lifecycle.yaml": moved}),
+                      Config(), TODAY).playbook
+    assert [s.engagement for s in run.score_examples(other, TODAY).values()] == [25]

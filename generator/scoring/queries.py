@@ -40,7 +40,7 @@ def query_text(pb: Playbook, part: str = "query") -> str:
         text = stored.read_text(encoding="utf-8") if stored is not None and stored.is_file() else None
         if text is None:
             text = _compiled(pb, part)
-            _keep(stored, text)
+            keep(stored, text)
         _QUERIES[key] = text
     return text
 
@@ -66,8 +66,10 @@ def compiler_sources() -> list[Path]:
     return [path for pattern in COMPILER_SOURCES for path in sorted(package.glob(pattern))]
 
 
-def cached_query(key: str) -> Path | None:
-    """The file the compiled text for these definitions is kept in, or None (no cache folder)."""
+def cached_query(key: str, suffix: str = ".sql", engine: bool = False) -> Path | None:
+    """The file the compiled text for these definitions is kept in, or None (no cache folder).
+    With ``engine``, a file for what the whole engine made (worked examples' results): its name
+    digests every scoring module and DuckDB's version as well."""
     folder = os.environ.get(CACHE_ENV)
     if folder == "off":
         return None
@@ -76,10 +78,16 @@ def cached_query(key: str) -> Path | None:
         folder = os.path.join(base, "playbook", "queries")
     import hashlib
     digest = hashlib.sha256()
-    for part in ([p.read_bytes() for p in compiler_sources()]
-                 + [_sqlglot_version(), key.encode("utf-8", "surrogatepass")]):
+    sources = compiler_sources()
+    extra = []
+    if engine:
+        import duckdb
+        sources += sorted(Path(__file__).resolve().parent.glob("*.py"))
+        extra.append(duckdb.__version__.encode())
+    for part in ([p.read_bytes() for p in sources]
+                 + [_sqlglot_version(), *extra, key.encode("utf-8", "surrogatepass")]):
         digest.update(len(part).to_bytes(8, "big") + part)
-    return Path(folder) / f"{digest.hexdigest()}.sql"
+    return Path(folder) / f"{digest.hexdigest()}{suffix}"
 
 
 def _sqlglot_version() -> bytes:
@@ -93,7 +101,7 @@ def _sqlglot_version() -> bytes:
     return version.read_bytes() if version.is_file() else str(folder).encode()
 
 
-def _keep(path: Path | None, text: str) -> None:
+def keep(path: Path | None, text: str) -> None:
     """Write the compiled text whole or not at all (another run may read it at the same time);
     a folder that cannot be written just means compiling again next time."""
     if path is None:
@@ -103,9 +111,9 @@ def _keep(path: Path | None, text: str) -> None:
         part = path.with_name(f"{path.name}.{os.getpid()}.part")
         part.write_text(text, encoding="utf-8")
         os.replace(part, path)
-        kept = sorted(path.parent.glob("*.sql"), key=lambda p: p.stat().st_mtime)
+        kept = sorted(path.parent.glob("*" + path.suffix), key=lambda p: p.stat().st_mtime)
         for old in kept[:-KEEP_QUERIES]:  # the oldest go: the folder stays small
-            if re.fullmatch(r"[0-9a-f]{64}\.sql", old.name):
+            if re.fullmatch(r"[0-9a-f]{64}\.(sql|json)", old.name):
                 old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -32,7 +32,7 @@ from ..playbook import Playbook
 from . import compile as c
 from .checks import Needs, load_file, load_leads  # noqa: F401  (imported from here)
 from .inputs import CRM_PRESETS, LeadError, Loaded, UsageError, parse_mapping  # noqa: F401
-from .queries import CACHE_ENV, definitions_key, query_text  # noqa: F401
+from .queries import CACHE_ENV, cached_query, definitions_key, keep, query_text  # noqa: F401
 from .slices import run_sliced, slices
 from .sqltext import connect, quote_name  # noqa: F401
 
@@ -261,10 +261,27 @@ def score_examples(pb: Playbook, today: dt.date | None) -> dict[int, Scored | st
         if results is None:
             if len(_EXAMPLES) >= 16:
                 _EXAMPLES.clear()
-            results = _EXAMPLES[key] = score_leads(pb, day, leads)
+            results = _EXAMPLES[key] = _kept_results(pb, day, leads, key)
         for example, got in zip(examples, results):
             out[id(example)] = got
     return out
+
+
+def _kept_results(pb: Playbook, day: dt.date, leads: list[Lead], key: tuple) -> list[Scored | str]:
+    """:func:`score_leads`, kept between runs like the compiled text (under a digest of the
+    definitions, the examples, the day and the engine's source): a run that scores the same
+    examples with the same engine reads the results it made."""
+    import json
+    stored = cached_query("\n".join(map(str, key)), ".json", engine=True)
+    try:
+        if stored is not None and stored.is_file():
+            return [got if isinstance(got, str) else Scored(**{**got, "rules": [tuple(r) for r in got["rules"]]})
+                    for got in json.loads(stored.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass
+    results = score_leads(pb, day, leads)
+    keep(stored, json.dumps([got if isinstance(got, str) else got.__dict__ for got in results]))
+    return results
 
 
 def event_points(pb: Playbook, as_of: dt.date, events: list[tuple[str, str]]) -> list[list[tuple[str, str, float]]]:
