@@ -41,7 +41,7 @@ _FORCED_THEME = {"name": "material", "font": False}
 _DEFAULT_FEATURES = ["navigation.sections", "navigation.indexes", "navigation.top", "navigation.prune",
                      "search.suggest", "search.highlight", "content.tooltips", "toc.follow"]
 _MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables",
-                        {"toc": {"permalink": True}}]
+                        {"toc": {"permalink": True}}, "generator.markdown_blocks"]
 
 
 class SiteError(Exception):

@@ -15,6 +15,7 @@ from generator.check import run_check
 from generator.cli import main
 from generator.config import find_config, load_config
 from generator.render import Renderer, md_escape, safe_slug
+from generator.render_tooltips import Abbreviations
 from generator.site import generate
 
 from conftest import REPO, TODAY, write_playbook
@@ -146,7 +147,7 @@ def test_per_page_abbreviations_lose_no_tooltip(example, example_tree):
     """Listing only the words a page uses gives the same HTML as listing the whole glossary."""
     pb, cfg = example
     renderer = Renderer(pb, cfg, TODAY)
-    full = "\n" + "\n".join(f"*[{a}]: {d}" for a, d in renderer.abbreviations) + "\n"
+    full = "\n" + "\n".join(f"*[{a}]: {d}" for a, d in renderer.abbr.abbreviations) + "\n"
     compared = 0
     for path, text in example_tree.files.items():
         if not path.endswith(".md") or path == "glossary.md":
@@ -158,7 +159,7 @@ def test_per_page_abbreviations_lose_no_tooltip(example, example_tree):
     # the glossary writes every definition out; tooltips there would repeat the page
     assert "\n*[" not in example_tree.files["glossary.md"]
     assert "\n*[MQL]: " in example_tree.files["handoffs.md"]
-    assert sum(text.count("\n*[") for text in example_tree.files.values()) < compared * len(renderer.abbreviations) / 3
+    assert sum(text.count("\n*[") for text in example_tree.files.values()) < compared * len(renderer.abbr.abbreviations) / 3
 
 
 def test_abbreviation_finder_agrees_with_the_whole_glossary_pattern(example, example_tree):
@@ -166,13 +167,10 @@ def test_abbreviation_finder_agrees_with_the_whole_glossary_pattern(example, exa
     that one pattern of the whole glossary (longest first, whole words, as the abbr extension
     builds it) marks, and nothing that does not occur as a whole word."""
     import random
-    pb, cfg = example
-    renderer = Renderer(pb, cfg, TODAY)
     words = ["MQL", "MQLs", "SQL", "C++", "Q&A", "A/B test", "a/b test", "discovery call", "call",
              "Ünïcode term", "T0", "T01", "3PL", "e-commerce", "commerce", "&", "(x)", "Deal alignment",
              "test call", "B test"]
-    renderer.abbreviations = sorted((w, "meaning") for w in words)
-    renderer._abbr_words = None
+    abbr = Abbreviations(sorted((w, "meaning") for w in words))
     ordered = sorted(words, key=len, reverse=True)
     whole = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ordered) + r")\b")
     alone = {w: re.compile(r"\b" + re.escape(w) + r"\b") for w in words}
@@ -184,7 +182,7 @@ def test_abbreviation_finder_agrees_with_the_whole_glossary_pattern(example, exa
     texts += list(example_tree.files.values())
     found_any = covered = 0
     for text in texts:
-        found = renderer._abbreviations_in(text)
+        found = abbr.found_in(text)
         marked = set(whole.findall(text))
         assert marked <= found, text
         assert found == {w for w in words if alone[w].search(text)}, text
@@ -478,7 +476,8 @@ def test_worked_examples_escape_user_text_and_flag_failures(tmp_path):
 
 
 def _asked(page: str) -> list[str]:
-    return re.findall(r"^\d+\. <span class=\"pb-tick\"></span>\*\*(.*?)\*\*", page, re.MULTILINE)
+    # each question is an item of the sheet's numbered lists, in the order asked
+    return re.findall(r'^<p><span class="pb-tick"></span><strong id="[^"]*">(.*?)</strong></p>$', page, re.MULTILINE)
 
 
 def test_call_sheets_ask_in_the_order_written_with_an_explicit_order_first(tmp_path):
@@ -517,9 +516,14 @@ def test_the_examples_most_important_question_opens_its_stage(example_tree):
     sal, sql = _asked(parts[2]), _asked(parts[4])
     assert sal and sql
     assert sql[0] == "If we worked together, what do you think that relationship should look like?"
-    assert sal[0].startswith("What&\\#39;s not working")  # the first question written, not the first id
-    numbers = [int(n) for n in re.findall(r"^(\d+)\. <span", page, re.MULTILINE)]
-    assert numbers == list(range(1, len(sal) + len(sql) + 1)), "numbered on across the stages"
+    assert sal[0].startswith("What&#39;s not working")  # the first question written, not the first id
+    # one numbered list per stage, numbered on across the stages by the stylesheet's counter,
+    # which the page resets once and each question of a top-level list counts
+    assert [part.count("\n<ol>\n") for part in (parts[2], parts[4])] == [1, 1]
+    assert page.count("<li>\n<p><span class=\"pb-tick\"></span><strong") == len(sal) + len(sql)
+    css = example_tree.files["assets/playbook.css"]
+    assert ".md-typeset:has(.pb-callsheet-intro) { counter-reset: pb-question; }" in css
+    assert ".md-typeset:has(.pb-callsheet-intro) > ol > li { counter-increment: pb-question; }" in css
 
 
 def test_a_script_or_stylesheet_from_another_host_is_warned_about_and_strict_refuses_it(tmp_path):
@@ -544,3 +548,64 @@ def test_a_script_or_stylesheet_from_another_host_is_warned_about_and_strict_ref
     (root / "mkdocs.yml").write_text("site_name: Ours\nextra_javascript: [js/local.js]\n", encoding="utf-8")
     result = invoke("build", root, "--site-dir", out)
     assert result.exit_code == 0 and "another host" not in result.output
+
+
+def test_html_blocks_mark_the_abbreviations_the_engine_marks_in_markdown(example):
+    """Text the pages write as HTML (which the abbr extension leaves alone) carries the same
+    tooltips as the same text written as Markdown: the same words marked, with the same
+    definitions, and the same text around them."""
+    import html
+    import markdown
+    pb, cfg = example
+    renderer = Renderer(pb, cfg, TODAY)
+    full = "\n\n".join(f"*[{a}]: {d}" for a, d in renderer.abbr.abbreviations)
+    texts = {str(t) for p in pb.personas for t in [*p.goals, *p.challenges, p.summary or ""]}
+    texts |= {a.text for q in pb.of("question") for a in [*q.acceptable, *q.red_flags]}
+    texts |= {o.response for p in pb.personas for o in p.objections if o.response}
+    marked = 0
+
+    def parts(fragment):
+        return [(html.unescape(title), html.unescape(word)) for title, word in
+                re.findall(r'<abbr title="([^"]*)">([^<]*)</abbr>', fragment)], html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+    for text in sorted(texts):
+        engine = markdown.markdown(f"{md_escape(text)}\n\n{full}", extensions=["abbr"])
+        ours = f"<p>{renderer.html_text(text)}</p>"
+        assert parts(ours) == parts(engine), text
+        marked += "<abbr" in ours
+    assert marked > 5
+    renderer.tooltips = False  # the glossary page marks nothing
+    assert all("<abbr" not in renderer.html_text(t) for t in texts)
+
+
+def test_html_blocks_reach_the_page_as_written_without_being_parsed():
+    """The generated pages' complete HTML blocks are marked, and the extension hands them to the
+    page as they are: the same HTML as the Markdown engine makes of them without it. A block
+    whose content is Markdown, one left open, and a paragraph that only starts with a tag are
+    not marked."""
+    import markdown
+    from generator import markdown_blocks as mb
+    text = ("# Title\n\n<table>\n<tr><td>a &amp; b</td></tr>\n</table>\n\n"
+            "<div class=\"grid\" markdown>\n\n- **md**\n\n</div>\n\n"
+            "<div>\nleft open\n\n</div>\n\n<span>inline</span> and **bold**\n\n"
+            "<ul data-search-exclude>\n<li><a href=\"../x/\">x</a></li>\n</ul>\n")
+    wrapped = mb.wrap(text)
+    assert wrapped.count(mb.OPEN) == 2 and wrapped.count(mb.CLOSE) == 2
+    assert f"{mb.OPEN}\n<table>" in wrapped and f"{mb.OPEN}\n<ul data-search-exclude>" in wrapped
+    assert wrapped.endswith(f"</ul>\n{mb.CLOSE}\n")  # the page's last newline stays
+    extensions = ["md_in_html", "attr_list", "tables"]
+    plain = markdown.markdown(text, extensions=extensions)
+    passed = markdown.markdown(wrapped, extensions=extensions + ["generator.markdown_blocks"])
+    assert re.sub(r"\n+", "\n", passed) == re.sub(r"\n+", "\n", plain)  # up to blank lines
+    # without the extension the marks are comments around the same blocks
+    assert mb.OPEN in markdown.markdown(wrapped, extensions=extensions)
+
+
+def test_the_engine_loads_the_html_block_extension(example, example_tree, tmp_path):
+    from generator.site import engine_config
+    pb, cfg = example
+    conf = engine_config(pb, cfg, example_tree, tmp_path / "docs", tmp_path / "site")
+    assert "generator.markdown_blocks" in conf["markdown_extensions"]
+    page = example_tree.files["personas/ecommerce-founder.md"]
+    assert page.count("<!-- pb-html -->") == page.count("<!-- /pb-html -->") > 5
+    assert "<!-- pb-html -->" not in example_tree.files["index.md"]  # the team's own Markdown

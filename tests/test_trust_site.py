@@ -282,3 +282,37 @@ def test_names_in_html_blocks_are_escaped(tmp_path):
         assert "<img" not in text and "<b>" not in text, path
         assert "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;" in text, path
     assert "<del>ghost</del>" in files["qualifying-questions/index.md"]
+
+
+def test_texts_in_html_tables_and_lists_are_escaped_and_shown_as_written(tmp_path):
+    """The persona page, the call sheet, the questions and campaigns are written as HTML blocks,
+    which the Markdown engine does not parse: every YAML text in them is HTML-escaped (no tag
+    can open), shown as written (no Markdown backslash shows), and a glossary tooltip on a word
+    in it cannot open a tag either."""
+    evil = "<img src=x onerror=alert(1)> *not bold* [x](javascript:alert(2)) & <b>"
+    shown = "&lt;img src=x onerror=alert(1)&gt; *not bold* [x](javascript:alert(2)) &amp; &lt;b&gt;"
+    root = write_playbook(tmp_path, {
+        "definitions/teams.yaml": TEAMS,
+        "definitions/glossary.yaml": "glossary:\n"
+            "  - {id: evl, term: Evil term, abbreviation: EVL, definition: '<script>alert(3)</script> EVL', owner: sales}\n",
+        "personas/p.yaml": "id: p\nname: P\nkind: buyer\nowner: sales\n"
+            f"goals: ['{evil} EVL']\nchallenges: ['{evil}']\nwatering_holes: ['{evil}']\n"
+            f"demographics: {{role: '{evil}'}}\n"
+            f"objections: [{{objection: '{evil}', response: '{evil}'}}]\n"
+            f"red_flags: [{{text: '{evil}'}}]\ngood_fit_signals: [{{text: '{evil}'}}]\n",
+        "definitions/qualifying-questions.yaml": "qualifying_questions:\n"
+            f"  - {{id: q, question: '{evil}?', owner: sales, personas: [p], acceptable: [{{text: '{evil}'}}],"
+            f" red_flags: [{{text: '{evil}'}}]}}\n",
+        "definitions/campaigns.yaml": "campaigns:\n"
+            f"  - {{id: c, name: C, starts: 2027-01-01, owner: sales, offer: '{evil}', channels: ['{evil}']}}\n"})
+    pb = run_check(root, Config(), TODAY).playbook
+    files = generate(pb, Config(), TODAY).files
+    for path in ("personas/p.md", "qualifying-questions/call-sheet-p.md", "qualifying-questions/index.md",
+                 "campaigns.md"):
+        text = files[path]
+        assert "<img" not in text and "<b>" not in text and "<script" not in text, path
+        assert shown in text, path
+        assert "\\*" not in text.split("*[", 1)[0] or path == "qualifying-questions/index.md", path
+    goal = next(line for line in files["personas/p.md"].splitlines() if line.startswith("<li>&lt;img"))
+    # the abbreviation is marked as the abbr extension marks it, its definition escaped
+    assert goal.endswith('<abbr title="‹script›alert(3)‹/script› EVL">EVL</abbr></li>'), goal
