@@ -35,11 +35,19 @@ def wrap(text: str) -> str:
         tag = found.group(1)
         if " markdown" in first_line or not chunk.rstrip().endswith(f"</{tag}>"):
             continue
-        if len(re.findall(rf"<{tag}[\s>]", chunk)) != chunk.count(f"</{tag}>"):
+        if chunk.count(f"<{tag}>") + chunk.count(f"<{tag} ") != chunk.count(f"</{tag}>"):
             continue
         body = chunk.rstrip()
         chunks[i] = f"{OPEN}\n{body}\n{CLOSE}{chunk[len(body):]}"
     return "\n\n".join(chunks)
+
+
+_MARKED = re.compile(re.escape(OPEN) + r"\n.*?\n" + re.escape(CLOSE), re.DOTALL)
+
+
+def unmarked(text: str) -> str:
+    """``text`` without its marked blocks: what the Markdown engine reads of it."""
+    return _MARKED.sub("", text)
 
 
 class _Blocks(Preprocessor):

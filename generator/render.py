@@ -114,7 +114,7 @@ class Renderer(Links, Facts, Views, Home):
         self._rel_cache: dict[tuple[str, str], str] = {}
         self._href_cache: dict[tuple[str, str], str] = {}
         # links by (where the current page is, kind, id): the same entity is linked from many pages
-        self._url_cache: dict[tuple[str, str, str], str | None] = {}
+        self._targets: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._link_cache: dict[tuple, Markup] = {}
         self._referrers: dict[tuple[str, str], list] = {}
         self._front_matter: dict[str, str] = {}
@@ -215,12 +215,14 @@ class Renderer(Links, Facts, Views, Home):
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         # a line break between the cells and items of HTML blocks (user text is escaped, so
         # every closing tag is the template's): the search engine reads "a</td><td>b" as one word
-        text = _BETWEEN_TAGS.sub(">\n<", text)
+        text = _BETWEEN_TAGS.sub("\\1\n<", text)
         if page.path != "index.md":  # the home page holds the team's own Markdown
             text = markdown_blocks.wrap(text)
-        # the engine marks abbreviations in Markdown only, not inside the HTML lists of links;
-        # the glossary page writes every definition out, so it needs no tooltips
-        tooltips = self.abbreviation_block(_LINK_LISTS.sub("", text)) if page.tooltips else ""
+        # the engine marks abbreviations in Markdown only: the HTML blocks mark their own (see
+        # html_text), and the lists of links none; the glossary page writes every definition
+        # out, so it needs no tooltips
+        markdown = _LINK_LISTS.sub("", markdown_blocks.unmarked(text))
+        tooltips = self.abbreviation_block(markdown) if page.tooltips else ""
         return self.front_matter(page) + text + tooltips
 
     def front_matter(self, page: Page) -> str:
@@ -262,5 +264,5 @@ _LINK_LISTS = re.compile(r'^<ul(?: class="[^"]*")? data-search-exclude>\n.*?\n</
                          r'|^<div class="pb-referred" data-search-exclude>\n.*?\n</ul>\n</div>$', re.MULTILINE | re.DOTALL)
 
 
-_BETWEEN_TAGS = re.compile(r"(?<=</td|</th|</tr|</li|</dt|</dd)><|(?<=<tr|<ul|<ol)><|(?<=</p)><(?=p|ul)|(?<=</ul)><(?=p)")
+_BETWEEN_TAGS = re.compile(r"(</td>|</th>|</tr>|</li>|</dt>|</dd>|<tr>|<ul>|<ol>|</p>(?=<p|<ul)|</ul>(?=<p))<")
 

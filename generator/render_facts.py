@@ -106,33 +106,33 @@ class Facts:
         ``short`` is for an entity that is one section of a page of many (glossary terms,
         teams, handoffs ...): the page says the review dates once (:meth:`page_meta`), and the
         section shows its owner, a status other than approved, and a badge only when its
-        review is due or overdue.
+        review is due or overdue. The line is a paragraph of HTML, out of search.
         """
         parts = []
         if entity.owner:
-            parts.append(f"**Owner** {self.link('team', entity.owner)}")
+            parts.append(f"<strong>Owner</strong> {self.html_link('team', entity.owner, marked=True)}")
         else:
-            parts.append("**Owner** none")
+            parts.append("<strong>Owner</strong> none")
         if not short or entity.status != "approved":
-            parts.append(f"**Status** {md_escape(entity.status)}")
+            parts.append(f"<strong>Status</strong> {self.html_text(entity.status)}")
         badge = self._review_badge(entity)
         if not short:
             if entity.last_reviewed:
-                parts.append(f"**Last reviewed** {entity.last_reviewed.isoformat()}")
+                parts.append(f"<strong>Last reviewed</strong> {entity.last_reviewed.isoformat()}")
             due = self.review_due(entity)
             if badge:
                 parts.append(badge)
             elif due:
-                parts.append(f"**Next review** {due.isoformat()}")
+                parts.append(f"<strong>Next review</strong> {due.isoformat()}")
         elif badge:
             parts.append(badge)
         changed_in = self.history.last_changed.get((entity.KIND, entity.id)) if self.history else None
         if changed_in:
-            parts.append(f"**Last changed in version** {md_escape(changed_in)}")
+            parts.append(f"<strong>Last changed in version</strong> {self.html_text(changed_in)}")
         edit = self.edit_url(entity)
         if edit:
-            parts.append(f"[Propose a change]({escape(edit)}){{ .pb-edit }}")
-        return Markup(" · ".join(parts) + "\n{: .pb-meta data-search-exclude }")
+            parts.append(f'<a class="pb-edit" href="{escape(edit)}">Propose a change</a>')
+        return Markup('<p class="pb-meta" data-search-exclude>' + " · ".join(parts) + "</p>")
 
     def page_meta(self, entities) -> Markup:
         """One review line for a page of many entities: when they were last reviewed and when
@@ -145,17 +145,19 @@ class Facts:
         parts = []
         if reviewed:
             first, last = reviewed[0].isoformat(), reviewed[-1].isoformat()
-            parts.append(f"**Last reviewed** {first}" + (f" to {last}" if last != first else ""))
+            parts.append(f"<strong>Last reviewed</strong> {first}" + (f" to {last}" if last != first else ""))
         late = [d for d in dues if d < self.today]
         if late:
             parts.append(f'<span class="pb-overdue">{len(late)} overdue for review</span>')
         elif dues:
-            parts.append(f"**Next review** {dues[0].isoformat()}")
+            parts.append(f"<strong>Next review</strong> {dues[0].isoformat()}")
         changed = [self.history.last_changed.get((e.KIND, e.id)) for e in entities] if self.history else []
         changed = sorted({c for c in changed if c})
         if changed:
-            parts.append(f"**Last changed in version** {md_escape(changed[-1])}")
-        return Markup(" · ".join(parts) + "\n{: .pb-meta data-search-exclude }") if parts else Markup("")
+            parts.append(f"<strong>Last changed in version</strong> {self.html_text(changed[-1])}")
+        if not parts:
+            return Markup("")
+        return Markup('<p class="pb-meta" data-search-exclude>' + " · ".join(parts) + "</p>")
 
     def condition(self, cond) -> Markup:
         return md_escape(condition_words(cond))

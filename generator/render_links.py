@@ -22,14 +22,23 @@ class Links:
 
     def url(self, kind: str, ident: str) -> str | None:
         """The Markdown path (with #anchor) of an entity, relative to the current page."""
-        key = (posixpath.dirname(self.current), kind, ident)
-        try:
-            return self._url_cache[key]
-        except KeyError:
-            url = self._url_cache[key] = self._url(kind, ident)
-            return url
+        target = self.target(kind, ident)
+        if target is None:
+            return None
+        rel = self._rel(target[0])
+        return rel + "#" + target[1] if target[1] else rel
 
-    def _url(self, kind: str, ident: str) -> str | None:
+    def target(self, kind: str, ident: str) -> tuple[str, str] | None:
+        """Where an entity is shown: (its page's path in the Markdown tree, the anchor on it or
+        ""); None when it has no page. The same from every page."""
+        key = (kind, ident)
+        try:
+            return self._targets[key]
+        except KeyError:
+            found = self._targets[key] = self._target(kind, ident)
+            return found
+
+    def _target(self, kind: str, ident: str) -> tuple[str, str] | None:
         place = PLACES.get(kind)
         if place is None:
             return None
@@ -39,23 +48,17 @@ class Links:
                 if ident not in self.pb.known_ids["team"]:
                     return None
             else:
-                return self._rel("teams.md") + "#role-" + safe_slug(ident)
+                return "teams.md", "role-" + safe_slug(ident)
         elif self.pb.get(kind, ident) is None:
             return None
         pattern, anchored = PLACES[kind]
-        target = pattern.format(id=safe_slug(ident))
-        rel = self._rel(target)
-        return rel + "#" + safe_slug(ident) if anchored else rel
+        return pattern.format(id=safe_slug(ident)), safe_slug(ident) if anchored else ""
 
     def html_url(self, kind: str, ident: str) -> str | None:
         """The address of an entity as the built site has it (``../personas/erin/``, relative
         to the current page), for links written as HTML; None when it has no page."""
-        md = self.url(kind, ident)
-        if md is None:
-            return None
-        path, _, anchor = md.partition("#")
-        here = posixpath.dirname(self.current) or "."
-        return self._page_href(posixpath.normpath(posixpath.join(here, path)), anchor)
+        target = self.target(kind, ident)
+        return None if target is None else self._page_href(*target)
 
     def _page_href(self, target: str, anchor: str = "") -> str:
         """The built site's relative address of the page ``target`` (a path in the Markdown
@@ -67,7 +70,7 @@ class Links:
             if here == there:
                 rel = ""
             else:
-                rel = posixpath.relpath(there or ".", here or ".")
+                rel = relative(there.rstrip("/"), here.rstrip("/"))
                 rel = "./" if rel == "." else rel + "/"
             self._href_cache[key] = rel
         return rel + ("#" + anchor if anchor else "") if rel or anchor else "./"
@@ -132,7 +135,7 @@ class Links:
         key = (here, target)
         rel = self._rel_cache.get(key)
         if rel is None:
-            rel = self._rel_cache[key] = posixpath.relpath(target, here)
+            rel = self._rel_cache[key] = relative(target, here)
         return rel
 
     def link(self, kind, ident=None, text=None) -> Markup:
@@ -200,9 +203,10 @@ class Links:
         tags = self.tags_of(entity)
         if not tags:
             return Markup("")
-        links = [f"[{md_escape(self.tag_label(t))}]({self._rel('tags.md')}#{tag_anchor(t)}){{ .pb-tag }}" for t in tags]
+        links = [f'<a class="pb-tag" href="{escape(self._page_href("tags.md", tag_anchor(t)))}">'
+                 f'{self.html_text(self.tag_label(t))}</a>' for t in tags]
         # tags say who owns it and where it belongs, which search results need not repeat
-        return Markup(" ".join(links) + "\n{: .pb-tags data-search-exclude }")
+        return Markup('<p class="pb-tags" data-search-exclude>' + " ".join(links) + "</p>")
 
     @staticmethod
     def tags_of(entity) -> list[str]:
@@ -243,3 +247,14 @@ def _served(path: str) -> str:
         return path[:-len("index.md")]
     return path[:-3] + "/"
 
+
+
+def relative(there: str, here: str) -> str:
+    """``posixpath.relpath(there, here)`` for two normalised paths inside the tree ("" or "."
+    for its root), without asking the file system for the working folder."""
+    a = here.split("/") if here not in ("", ".") else []
+    b = there.split("/") if there not in ("", ".") else []
+    same = 0
+    while same < len(a) and same < len(b) and a[same] == b[same]:
+        same += 1
+    return "/".join([".."] * (len(a) - same) + b[same:]) or "."

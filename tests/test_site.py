@@ -128,13 +128,16 @@ def test_html_links_reach_the_page_the_engine_serves(example):
 
 def test_pages_carry_owner_status_review_and_abbreviations(example_tree):
     page = example_tree.files["personas/ecommerce-founder.md"]
-    assert "**Owner** [Marketing](../teams.md#marketing)" in page
-    assert "**Status** approved" in page and "**Last reviewed** 2026-10-06" in page
-    assert "{: .pb-meta data-search-exclude }" in page
-    assert "\n*[MQL]: " in page
-    assert "\n*[discovery call]: " in page  # multi-word terms too
-    assert "\n*[Lead]: " not in page  # single common words would be everywhere
+    # the line is HTML, with the address the engine serves the teams page at
+    assert '<p class="pb-meta" data-search-exclude><strong>Owner</strong> <a href="../../teams/#marketing">Marketing</a>' in page
+    assert "<strong>Status</strong> approved" in page and "<strong>Last reviewed</strong> 2026-10-06" in page
+    # tooltips: Markdown text gets the definitions of its words, HTML blocks mark their own
+    assert "\n*[return on ad spend]: " in page
+    assert '<abbr title="A lead with a fit score' in page and ">MQL</abbr>" in page
+    assert ">discovery call</abbr>" in page  # multi-word terms too
+    assert "\n*[Lead]: " not in page and ">Lead</abbr>" not in page  # single common words would be everywhere
     assert "\n*[Deal alignment]: " not in page  # only the words that occur on the page
+    assert "\n*[MQL]: " not in page  # only the words of its Markdown
     assert "Propose a change" not in page  # no repository configured
 
 
@@ -232,14 +235,14 @@ def test_edit_link_appears_when_configured(example):
     cfg2 = copy.copy(cfg)
     cfg2.site = {"edit_url": "https://git.example.com/acme/playbook/edit/main/{path}"}
     page = generate(pb, cfg2, TODAY).files["personas/ecommerce-founder.md"]
-    assert "[Propose a change](https://git.example.com/acme/playbook/edit/main/personas/ecommerce-founder.yaml)" in page
+    assert '<a class="pb-edit" href="https://git.example.com/acme/playbook/edit/main/personas/ecommerce-founder.yaml">Propose a change</a>' in page
 
 
 def test_tags_index_links_entities(example_tree):
     tags = example_tree.files["tags.md"]
     assert "## Owner: Marketing { #tag-owner-marketing }" in tags
     assert "## Negative persona { #tag-persona-negative }" in tags
-    assert "../tags.md#tag-owner-marketing" in example_tree.files["personas/ecommerce-founder.md"]
+    assert '<a class="pb-tag" href="../../tags/#tag-owner-marketing">' in example_tree.files["personas/ecommerce-founder.md"]
 
 
 def test_hand_written_page_cannot_replace_a_generated_one(tmp_path):
@@ -609,3 +612,12 @@ def test_the_engine_loads_the_html_block_extension(example, example_tree, tmp_pa
     page = example_tree.files["personas/ecommerce-founder.md"]
     assert page.count("<!-- pb-html -->") == page.count("<!-- /pb-html -->") > 5
     assert "<!-- pb-html -->" not in example_tree.files["index.md"]  # the team's own Markdown
+
+
+def test_relative_addresses_are_those_posixpath_gives():
+    import itertools
+    import posixpath
+    from generator.render_links import relative
+    paths = [".", "a", "b", "a/b", "a/c", "a/b/c", "ab/b", "x/y/z"]
+    for there, here in itertools.product(paths, paths):
+        assert relative(there, here) == posixpath.relpath(there, here), (there, here)
