@@ -17,9 +17,7 @@ PACKAGE = REPO / "generator"
 LIMIT = 400
 
 # module -> its size when it was listed; to be split (see the issue on the code's layout)
-OVERSIZE: dict[str, int] = {
-    "generator.site": 704,
-}
+OVERSIZE: dict[str, int] = {}
 
 # private modules read from outside their package, until their public home exists: the pages
 # judge values against commitments as the rules do
