@@ -3,6 +3,7 @@ with DuckDB merely reading the same file and with the engine before the switch t
 
     python benchmarks/score_speed.py [--leads 100000] [--events 20] [--runs 5] [--keep DIR]
                                      [--against REF] [--big 1000000] [--memory-limit 700MB]
+                                     [--big-timeout 1800]
 
 Writes a CSV of N leads with E events each (event types taken from the example playbook's
 definitions/scoring.yaml, attributes that its fit rules, stages and personas test), then times
@@ -19,12 +20,14 @@ memory (max RSS), and whether A's and C's outputs are byte for byte the same.
 Targets: A <= 1 s for 100,000 leads x 20 events, A/B <= 3.
 
 With --big N, one more run of A alone on N leads with DuckDB's memory limited (--memory-limit,
-spilling to a temporary folder): its wall time and peak RSS (target: under 1 GB). A file of more
-than 1,000,000 leads is written as copies of the first 100,000 with the ids made unique (a
-repeated id is a bad row), which takes minutes rather than the better part of an hour.
+spilling to a temporary folder): its wall time and peak RSS (target: under 1 GB), or that it was
+stopped after --big-timeout seconds. A file of more than 1,000,000 leads is written as copies of
+the first 100,000 with the ids made unique (a repeated id is a bad row), which takes minutes
+rather than the better part of an hour.
 
-Compiled queries are kept between runs in the user's cache folder; the warm-up run fills it, so
-the counted runs are those of a user scoring again with the same definitions.
+Compiled queries (and worked examples' results) are kept between runs in the user's cache
+folder; the warm-up run fills it, so the counted runs are those of a user scoring again with the
+same definitions.
 
 The package's modules are byte-compiled first (`python -m compileall generator`), as an
 installed package is.
@@ -122,13 +125,23 @@ def write_copies(path: Path, n: int, events: int, folder: Path) -> None:
     os.replace(part, path)
 
 
-def run(cmd: list[str], cwd: Path = ROOT, env: dict | None = None, out: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one whole-process run; stdout goes to ``out`` or /dev/null."""
+def run(cmd: list[str], cwd: Path = ROOT, env: dict | None = None, out: Path | None = None,
+        timeout: float | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one whole-process run; stdout goes to ``out`` or /dev/null.
+    A run longer than ``timeout`` seconds is stopped (SystemExit)."""
     sink = open(out, "wb") if out else subprocess.DEVNULL
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
+    if timeout is not None:
+        import threading
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    if timeout is not None:
+        timer.cancel()
+        if time.perf_counter() - start >= timeout:
+            raise SystemExit(f"{' '.join(cmd)} stopped after {timeout:.0f} s")
     wall = time.perf_counter() - start
     if out:
         sink.close()
@@ -184,6 +197,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=0, help="Also score this many leads once, memory limited.")
     parser.add_argument("--memory-limit", default="700MB",
                         help="DuckDB's limit for --big; the process needs some 150 MB more (default: 700MB).")
+    parser.add_argument("--big-timeout", type=float, default=1800,
+                        help="Stop the --big run after this many seconds (default: 1800).")
     parser.add_argument("--against", default=None, metavar="REF",
                         help="Compare with this commit instead of the last one before the switch to DuckDB.")
     args = parser.parse_args()
@@ -222,7 +237,8 @@ def main() -> None:
             if not big.exists():
                 write_copies(big, args.big, args.events, folder)
             spill = Path(tmp) / "spill"
-            wall, peak = run(score_cmd(big, "--memory-limit", args.memory_limit, "--temp-dir", str(spill)))
+            wall, peak = run(score_cmd(big, "--memory-limit", args.memory_limit, "--temp-dir", str(spill)),
+                             timeout=args.big_timeout)
             print(f"{args.big:,} leads x {args.events} events, {big.stat().st_size / 1e9:.2f} GB, "
                   f"--memory-limit {args.memory_limit}: wall {wall:.1f} s, peak RSS {peak:.0f} MiB "
                   f"({'under' if peak < 1024 else 'OVER'} 1 GiB)")
