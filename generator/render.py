@@ -110,11 +110,12 @@ class Renderer(Links, Facts, Views, Home):
                                 referred_html=self.referred_html, meta=self.meta, page_meta=self.page_meta, also_called=self.also_called, referrers=self.referrers, pb=pb,
                                 cfg=config, today=today, url=self.url, label=m.KIND_LABELS,
                                 tags=self.tag_links, dim_words=DIMENSION_WORDS, anchor=lambda e: Markup(safe_slug(e.id)))
-        self.current = "index.md"
+        self.current = "index.md"  # the page being rendered: links are relative to it
+        # what every page asks again: where each entity is shown, relative addresses between two
+        # pages, and the links of a page to an entity (an entity is linked from many pages)
+        self._targets: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._rel_cache: dict[tuple[str, str], str] = {}
         self._href_cache: dict[tuple[str, str], str] = {}
-        # links by (where the current page is, kind, id): the same entity is linked from many pages
-        self._targets: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._link_cache: dict[tuple, Markup] = {}
         self._referrers: dict[tuple[str, str], list] = {}
         self._front_matter: dict[str, str] = {}
