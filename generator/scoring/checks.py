@@ -20,6 +20,7 @@ from ..playbook import Playbook
 from . import compile as c
 from .inputs import (EVENTS_COLUMN, ID_COLUMNS, MAX_NUMBER, NO_ID, Layout, Loaded, active_preset, crm_hint,
                      csv_header, file_kind, mapped_by, shown, synonyms)
+from .queries import definitions_key, query_text
 from .reading import json_records, load_csv, load_parquet, load_records
 from .slices import run_sliced, slices
 from .sqltext import literal, quote_name
@@ -168,7 +169,6 @@ def check_rows(con, loaded: Loaded, needs: Needs) -> None:
     """Check every raw row in SQL and define the views ``leads`` and ``events``. The events are
     cut apart once: each row's first item with a problem and, for ``needs.scoring``, its event
     points per rule (``_pb_event_sums``) come from that one pass."""
-    from .queries import definitions_key, query_text
     names = dict(con.execute("SELECT name, i FROM _pb_names").fetchall())
     _fit_names(names, loaded, needs)
     cell = {name: f"r.{quote_name(f'c{i}')}" for name, i in names.items() if name}
