@@ -45,6 +45,11 @@ def wrap(text: str) -> str:
 _MARKED = re.compile(re.escape(OPEN) + r"\n.*?\n" + re.escape(CLOSE), re.DOTALL)
 
 
+def each_block(text: str, change) -> str:
+    """``text`` with the body of each marked block replaced by ``change(body)``."""
+    return _MARKED.sub(lambda hit: f"{OPEN}\n{change(hit.group(0)[len(OPEN) + 1:-len(CLOSE) - 1])}\n{CLOSE}", text)
+
+
 def unmarked(text: str) -> str:
     """``text`` without its marked blocks: what the Markdown engine reads of it."""
     return _MARKED.sub("", text)

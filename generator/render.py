@@ -219,6 +219,8 @@ class Renderer(Links, Facts, Views, Home):
         text = _BETWEEN_TAGS.sub("\\1\n<", text)
         if page.path != "index.md":  # the home page holds the team's own Markdown
             text = markdown_blocks.wrap(text)
+            if page.tooltips and self.abbr.abbreviations:
+                text = markdown_blocks.each_block(text, self._mark_block)
         # the engine marks abbreviations in Markdown only: the HTML blocks mark their own (see
         # html_text), and the lists of links none; the glossary page writes every definition
         # out, so it needs no tooltips
@@ -252,6 +254,15 @@ class Renderer(Links, Facts, Views, Home):
     @staticmethod
     def _search_meta(entity, boost: float) -> dict:
         return {"search": {"boost": boost}}
+
+    def _mark_block(self, block: str) -> str:
+        """The glossary's tooltips in an HTML block, as Markdown text has them; not in the
+        lists of links and the questions' facts (they only repeat names, and had none), nor in
+        the lifecycle diagram."""
+        if block.startswith(('<div class="pb-diagram">', '<div class="pb-referred"', "<table>\n<tr data-search-exclude>")) or (
+                block.startswith("<ul") and " data-search-exclude>" in block.split("\n", 1)[0]):
+            return block
+        return self.abbr.mark_block(block)
 
     def abbreviation_block(self, text: str) -> str:
         """The definitions of the glossary's abbreviations that occur in ``text``, for the end

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from .render_words import tooltip_text
 
 _WORD = re.compile(r"\w+")
+_TAGS = re.compile(r"(<[^>]*>)")
 
 
 def glossary_abbreviations(terms) -> list[tuple[str, str]]:
@@ -91,6 +92,24 @@ class Abbreviations:
             done = Markup("".join(out))
         self._marked[text] = done
         return done
+
+    def mark_block(self, block: str) -> str:
+        """An HTML block (its texts escaped) with the abbreviations in its texts marked, as the
+        abbr extension marks Markdown text: the words the template wrote as well as the user
+        text (:meth:`marked`); text already inside an ``<abbr>`` is left as it is."""
+        parts = _TAGS.split(block)
+        inside = 0
+        for i, part in enumerate(parts):
+            if i % 2:
+                if part.startswith("<abbr"):
+                    inside += 1
+                elif part == "</abbr>":
+                    inside -= 1
+            elif part and not inside and not part.isspace():
+                text = html.unescape(part)
+                if self.found_in(text):
+                    parts[i] = str(self.marked(text))
+        return "".join(parts)
 
     def found_in(self, text: str) -> set[str]:
         """The abbreviations that occur in ``text`` as whole words.

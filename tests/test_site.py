@@ -621,3 +621,14 @@ def test_relative_addresses_are_those_posixpath_gives():
     paths = [".", "a", "b", "a/b", "a/c", "a/b/c", "ab/b", "x/y/z"]
     for there, here in itertools.product(paths, paths):
         assert relative(there, here) == posixpath.relpath(there, here), (there, here)
+
+
+def test_words_the_templates_write_in_html_blocks_carry_tooltips_too(example_tree):
+    """A glossary word in a label of an HTML block has its tooltip, as it had in Markdown; the
+    lists of links and the lifecycle diagram get none."""
+    page = example_tree.files["personas/always-on-client.md"]
+    assert re.search(r'<th><abbr title="[^"]*">Negative persona</abbr></th>', page)
+    assert re.search(r'<p class="admonition-title"><abbr title="[^"]*">Negative persona</abbr>: we do not', page)
+    referred = example_tree.files["personas/ecommerce-founder.md"].split('<div class="pb-referred"', 1)[1]
+    assert "<abbr" not in referred.split("</div>", 1)[0]
+    assert "<abbr" not in example_tree.files["lifecycle/index.md"].split('<div class="pb-diagram">', 1)[1].split("</svg>", 1)[0]
