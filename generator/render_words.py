@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from .criteria import condition_text
 from .units import Duration, describe
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -183,29 +184,9 @@ SEARCH_SEPARATOR = (r'[\s\u200b\-_,:!=\[\]()"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z
                     + r")\b")
 
 
-STAGE_WORDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "is", "ne": "is not",
-               "in_": "is one of", "not_in": "is none of", "exists": "is known"}
-
-
-
 def condition_words(cond) -> str:
     """Conditions on lead fields in words: "monthly ad budget ≥ 2000 and industry is one of dtc"."""
-    parts = []
-    for fieldname, ops in cond.items():
-        for op, word in STAGE_WORDS.items():
-            value = getattr(ops, op)
-            if value is None:
-                continue
-            if isinstance(value, list):
-                shown = ", ".join(value)
-            elif isinstance(value, bool):
-                shown = "" if value else "(not)"
-            elif isinstance(value, float):
-                shown = f"{value:g}"
-            else:
-                shown = value
-            parts.append(f"{fieldname.replace('_', ' ')} {word} {shown}".strip())
-    return " and ".join(parts)
+    return condition_text(cond)
 
 
 def tag_anchor(tag: str) -> str:
